@@ -1,0 +1,1 @@
+"""database layer of memoir-ai."""

@@ -1,0 +1,37 @@
+"""The public surface: __all__ is exactly the public names, and errors carry remedies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import memoir_ai
+from memoir_ai import errors
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    public = {name for name in vars(memoir_ai) if not name.startswith("_")}
+    public -= {"annotations", "config", "errors"}  # modules and __future__ are not API
+    public |= {"__version__"}
+    assert set(memoir_ai.__all__) == public
+
+
+def test_every_error_derives_from_the_base_and_keeps_its_remedy() -> None:
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.MemoirAIError)
+    error = errors.DatabaseError("The database is locked.", remedy="close the other writer.")
+    assert str(error) == "The database is locked. Fix: close the other writer."
+    assert error.remedy == "close the other writer."
+
+
+def test_import_does_not_load_heavy_modules() -> None:
+    code = (
+        "import sys, memoir_ai; "
+        "heavy = [m for m in ('litellm', 'pydantic_ai', 'sqlalchemy', 'alembic', 'openai', "
+        "'anthropic', 'tiktoken') if m in sys.modules]; print(','.join(heavy))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""
