@@ -1,0 +1,174 @@
+"""The two kinds of tokenizer litellm counts with: tiktoken encodings and Hugging Face tokenizers.
+
+Each exposes the same small interface (:class:`Tokenizer`): count, encode, and the
+character offset where every token of a text ends, computed from a single encode.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib.util import find_spec
+from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from memoir_ai.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["HuggingFaceTokenizer", "TiktokenTokenizer", "Tokenizer", "use_bundled_encodings"]
+
+logger = logging.getLogger(__name__)
+
+
+class Tokenizer(Protocol):
+    """What the counter and the chunker need from a tokenizer."""
+
+    name: str
+    # True when the tokenizer first splits text with a GPT-style regex (``\\s+(?!\\S)`` being
+    # its only look-ahead) and then encodes every piece on its own. For such tokenizers a
+    # position between a non-space character and a horizontal space is a piece boundary in
+    # every string, so counts add up exactly across it (see memoir_ai.text._cuts).
+    splits_before_spaces: bool
+
+    def count(self, text: str) -> int:
+        """The number of tokens in ``text``."""
+        ...
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        ...
+
+    def token_ends(self, text: str) -> list[int]:
+        """For each token of ``text``, the character offset where it ends."""
+        ...
+
+
+def bundled_tokenizers_dir() -> Path:
+    """The folder of tokenizer files litellm ships (found without importing litellm)."""
+    spec = find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError(
+            "litellm is not installed, so no offline tokenizer files are available.",
+            remedy="install memoir-ai with its dependencies (pip install memoir-ai).",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+
+
+def use_bundled_encodings() -> None:
+    """Point tiktoken at litellm's bundled encodings, exactly as litellm does on import.
+
+    litellm sets ``TIKTOKEN_CACHE_DIR`` to its bundled folder (or to
+    ``CUSTOM_TIKTOKEN_CACHE_DIR``) so that tiktoken never downloads; doing the same
+    before tiktoken loads an encoding keeps counting offline without importing litellm.
+    """
+    custom = os.environ.get("CUSTOM_TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = custom or str(bundled_tokenizers_dir())
+
+
+class TiktokenTokenizer:
+    """A tiktoken encoding, called the way litellm calls it (no special tokens)."""
+
+    splits_before_spaces = True
+
+    def __init__(self, encoding_name: str) -> None:
+        """Load ``encoding_name`` from the bundled files and index its tokens' characters."""
+        use_bundled_encodings()
+        import tiktoken
+
+        try:
+            self._encoding = tiktoken.get_encoding(encoding_name)
+        except Exception as exc:  # tiktoken raises requests' errors when a file is missing
+            raise ConfigurationError(
+                f"The tiktoken encoding {encoding_name!r} is not available offline "
+                f"({type(exc).__name__}).",
+                remedy="choose a model whose tokenizer litellm bundles (OpenAI, Anthropic, "
+                "or any unknown name, which counts with cl100k_base).",
+            ) from exc
+        self.name = f"tiktoken:{encoding_name}"
+        self._chars_started = _chars_started_per_token(self._encoding)
+
+    def count(self, text: str) -> int:
+        """The number of tokens in ``text``."""
+        return len(self._encoding.encode(text, disallowed_special=()))
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        ids: list[int] = self._encoding.encode(text, disallowed_special=())
+        return ids
+
+    def token_ends(self, text: str) -> list[int]:
+        """Character end offsets, from the UTF-8 lead bytes each token holds."""
+        ids = self.encode(text)
+        return list(accumulate(map(self._chars_started.__getitem__, ids)))
+
+
+def _chars_started_per_token(encoding: Any) -> list[int]:
+    """For every token id, how many characters start in its bytes (its UTF-8 lead bytes).
+
+    Summing this over a text's tokens gives, after each token, the number of characters
+    begun so far: the character offset where the token ends (rounded up to the end of a
+    character that continues into the next token).
+    """
+    started = [0] * encoding.n_vocab
+    decode = encoding.decode_single_token_bytes
+    for token in range(encoding.n_vocab):
+        try:
+            token_bytes = decode(token)
+        except KeyError:  # ids unused by this encoding
+            continue
+        started[token] = len(token_bytes.translate(None, _CONTINUATION_BYTES))
+    return started
+
+
+_CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
+
+
+class HuggingFaceTokenizer:
+    """A Hugging Face ``tokenizers`` tokenizer, called the way litellm calls it."""
+
+    def __init__(self, name: str, tokenizer: Any, *, splits_before_spaces: bool) -> None:
+        """Wrap a loaded ``tokenizers.Tokenizer``."""
+        self.name = f"huggingface:{name}"
+        self._tokenizer = tokenizer
+        self.splits_before_spaces = splits_before_spaces
+
+    @classmethod
+    def from_file(cls, name: str, path: Path) -> HuggingFaceTokenizer:
+        """Load a ``tokenizer.json`` file."""
+        from tokenizers import Tokenizer as RustTokenizer
+
+        tokenizer = RustTokenizer.from_file(str(path))
+        return cls(name, tokenizer, splits_before_spaces=_is_gpt_style(path))
+
+    def count(self, text: str) -> int:
+        """The number of tokens in ``text``."""
+        return len(self._tokenizer.encode(text).ids)
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text``."""
+        ids: list[int] = self._tokenizer.encode(text).ids
+        return ids
+
+    def token_ends(self, text: str) -> list[int]:
+        """Character end offsets, as the tokenizer's alignments report them."""
+        offsets: Sequence[tuple[int, int]] = self._tokenizer.encode(text).offsets
+        ends = [end for _, end in offsets]
+        # Alignments are monotonic for the byte-level tokenizers used here; enforce it so
+        # that bisecting stays valid even for an exotic normalizer.
+        return list(accumulate(ends, max))
+
+
+def _is_gpt_style(path: Path) -> bool:
+    """True when the tokenizer pre-splits with the GPT-2 regex (ByteLevel) and no prefix space."""
+    import json
+
+    config = json.loads(path.read_text(encoding="utf-8"))
+    pre = config.get("pre_tokenizer") or {}
+    return bool(
+        pre.get("type") == "ByteLevel"
+        and pre.get("use_regex", True)
+        and not pre.get("add_prefix_space", False)
+    )
