@@ -1,0 +1,541 @@
+"""MigrationManager: the whole life of a memoir-ai database, built on Alembic.
+
+Every ``memoir db ...`` command is a thin call of one public method here, so
+the CLI and the Python API cannot drift apart. Schema changes run under a
+database-wide lock (see :mod:`memoir_ai.database._locks`), so two processes
+starting on the same new database never both migrate it.
+
+The migrations ship inside the package (``memoir_ai/database/migrations``);
+their location is set programmatically, never taken from the working directory.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, TypeVar, overload
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, table
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database import migrations
+from memoir_ai.database._locks import migration_lock
+from memoir_ai.database._schema_compare import (
+    VERSION_TABLE,
+    SchemaDifference,
+    compare_options,
+    describe_differences,
+)
+from memoir_ai.database._schema_report import (
+    InitializationResult,
+    MigrationInfo,
+    SchemaValidation,
+    build_table_info,
+)
+from memoir_ai.database.engine import as_database_error, connect_with_retry, create_database_engine
+from memoir_ai.database.models import Base
+from memoir_ai.database.repository import remember_settings
+from memoir_ai.database.urls import is_sqlite_memory, mask_url
+from memoir_ai.errors import MigrationError
+
+__all__ = [
+    "InitializationResult",
+    "MigrationInfo",
+    "MigrationManager",
+    "SchemaValidation",
+]
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(migrations.__file__).parent
+UPGRADE_COMMAND = "memoir db upgrade"
+_T = TypeVar("_T")
+
+
+class MigrationManager:
+    """Creates, inspects, upgrades, downgrades, validates and resets one database.
+
+    Use it as a context manager (or call :meth:`close`) to release its
+    connections; an engine passed in is borrowed and left open.
+    """
+
+    def __init__(self, config: MemoirAIConfig, *, engine: Engine | None = None) -> None:
+        """Prepare the manager; nothing connects until a method needs the database."""
+        self.config = config
+        self._engine = engine
+        self._owns_engine = engine is None
+        self._script: ScriptDirectory | None = None
+
+    def __enter__(self) -> MigrationManager:
+        """Use the manager in a ``with`` block that closes it."""
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        """Close the manager's own connections."""
+        self.close()
+
+    def close(self) -> None:
+        """Dispose of the engine if this manager created it."""
+        if self._owns_engine and self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the configured database (created on first use)."""
+        if self._engine is None:
+            self._engine = create_database_engine(self.config)
+        return self._engine
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with its password hidden."""
+        return mask_url(self.config.database_url)
+
+    @property
+    def script(self) -> ScriptDirectory:
+        """The revisions shipped with this version of memoir-ai."""
+        if self._script is None:
+            self._script = ScriptDirectory.from_config(self._alembic_config())
+        return self._script
+
+    @property
+    def head_revision(self) -> str:
+        """The newest revision this code knows."""
+        head = self.script.get_current_head()
+        assert head is not None, "memoir-ai ships at least one revision"
+        return head
+
+    # -- reading the state --------------------------------------------------------------
+
+    def get_current_revision(self) -> str | None:
+        """The revision the database is at, or None if it is not under migration control."""
+        return self._run(self._current_revision)
+
+    def get_pending_migrations(self) -> list[str]:
+        """Revisions not yet applied, oldest first (all of them for a new database).
+
+        Raises:
+            MigrationError: the database is at a revision this code does not know.
+        """
+        return self._run(lambda connection: self._pending(self._current_revision(connection)))
+
+    def get_migration_history(self) -> list[MigrationInfo]:
+        """Every revision this code knows, oldest first, marked current and applied."""
+        current = self.get_current_revision()
+        known = self._history_ids()
+        applied = set(known[: known.index(current) + 1]) if current in known else set()
+        return [
+            MigrationInfo(
+                revision=script.revision,
+                down_revision=_single(script.down_revision),
+                description=(script.doc or "").strip(),
+                is_current=script.revision == current,
+                is_applied=script.revision in applied,
+                is_head=script.revision == self.head_revision,
+            )
+            for script in self._history_scripts()
+        ]
+
+    def validate_database_schema(self) -> SchemaValidation:
+        """Compare the live schema with the models: revision, tables, columns, indexes, rows."""
+
+        def validate(connection: Connection) -> SchemaValidation:
+            current = self._current_revision(connection)
+            known = current is None or current in self._history_ids()
+            pending = self._pending(current) if known else []
+            present = set(inspect(connection).get_table_names())
+            owned = set(Base.metadata.tables)
+            differences = self._differences(connection)
+            if not known:
+                differences.insert(
+                    0,
+                    SchemaDifference(
+                        VERSION_TABLE, "changed", str(current), self._newer_message(current)
+                    ),
+                )
+            counts = {name: _row_count(connection, name) for name in owned & present}
+            problems = [str(difference) for difference in differences]
+            if pending:
+                problems.insert(
+                    0,
+                    f"{len(pending)} migration(s) pending ({', '.join(pending)}): "
+                    f"run `{UPGRADE_COMMAND}`",
+                )
+            return SchemaValidation(
+                is_valid=known and not pending and not differences,
+                current_revision=current,
+                head_revision=self.head_revision,
+                pending_migrations=pending,
+                tables_exist=owned <= present,
+                table_info=build_table_info(sorted(owned), present, counts, differences),
+                extra_tables=sorted(present - owned - {VERSION_TABLE}),
+                problems=problems,
+            )
+
+        return self._run(validate)
+
+    def require_current_schema(self) -> None:
+        """Make sure the database is at this code's head revision.
+
+        Raises:
+            MigrationError: the schema is missing, behind or ahead, naming the command to run.
+        """
+        current = self.get_current_revision()
+        if current == self.head_revision:
+            return
+        if current is None:
+            raise MigrationError(
+                f"The database {self.database_url} has no memoir-ai schema yet.",
+                remedy="run `memoir db init` (or MigrationManager(config).initialize_database()).",
+            )
+        pending = self.get_pending_migrations()
+        raise MigrationError(
+            f"The database {self.database_url} is at revision {current}, behind this "
+            f"memoir-ai's {self.head_revision} ({len(pending)} migration(s) pending).",
+            remedy=f"run `{UPGRADE_COMMAND}` (or MigrationManager(config).upgrade()).",
+        )
+
+    # -- changing the schema ------------------------------------------------------------
+
+    def initialize_database(
+        self, create_tables: bool = True, *, use_migrations: bool = True
+    ) -> InitializationResult:
+        """Bring the database to the newest schema, whatever state it is in.
+
+        A new database is created through the migrations; one under migration
+        control is upgraded; tables without a version table are adopted
+        (stamped) if they match the models. The settings that shape the data
+        (hierarchy depth) are then recorded or checked.
+
+        Args:
+            create_tables: False only inspects: nothing is created or upgraded.
+            use_migrations: False creates a new database's tables straight
+                from the models and stamps it at head (the same schema, as
+                the migration tests prove), for tests and throwaway databases.
+
+        Raises:
+            MigrationError: the revision is newer than this code, or existing
+                tables do not match the models (the message lists how).
+            ConfigurationError: the database holds a tree of another depth.
+        """
+        if not create_tables:
+            return self._run(self._inspect_only)
+        return self._run_locked(lambda connection: self._initialize(connection, use_migrations))
+
+    @overload
+    def upgrade(self, revision: str = "head", *, sql: Literal[False] = False) -> str | None: ...
+
+    @overload
+    def upgrade(
+        self, revision: str = "head", *, sql: Literal[True], from_revision: str | None = None
+    ) -> str: ...
+
+    def upgrade(
+        self, revision: str = "head", *, sql: bool = False, from_revision: str | None = None
+    ) -> str | None:
+        """Upgrade to ``revision``; with ``sql=True`` return the SQL instead of running it.
+
+        Returns:
+            The revision now current, or (``sql=True``) the SQL text for a DBA
+            to review, starting from ``from_revision`` (default: the database's
+            current revision, or an empty database).
+        """
+        if sql:
+            start = from_revision if from_revision is not None else self._offline_start()
+            target = revision if start in (None, "base") else f"{start}:{revision}"
+            return self._offline_sql(lambda cfg: command.upgrade(cfg, target, sql=True))
+
+        def run(connection: Connection) -> str | None:
+            self._check_known(self._current_revision(connection))
+            self._alembic(connection, lambda cfg: command.upgrade(cfg, revision))
+            return self._current_revision(connection)
+
+        return self._run_locked(run)
+
+    @overload
+    def downgrade(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+
+    @overload
+    def downgrade(
+        self, revision: str, *, sql: Literal[True], from_revision: str | None = None
+    ) -> str: ...
+
+    def downgrade(
+        self, revision: str, *, sql: bool = False, from_revision: str | None = None
+    ) -> str | None:
+        """Downgrade to ``revision`` (``"base"`` removes the schema; it destroys data).
+
+        Returns:
+            The revision now current, or (``sql=True``) the SQL text, starting
+            from ``from_revision`` (default: the database's current revision).
+        """
+        if sql:
+            start = from_revision if from_revision is not None else self._offline_start()
+            if start in (None, "base"):
+                raise MigrationError(
+                    "There is nothing to downgrade: the database has no memoir-ai schema.",
+                    remedy="pass from_revision (memoir db downgrade --sql REV:TARGET).",
+                )
+            return self._offline_sql(
+                lambda cfg: command.downgrade(cfg, f"{start}:{revision}", sql=True)
+            )
+
+        def run(connection: Connection) -> str | None:
+            self._check_known(self._current_revision(connection))
+            self._alembic(connection, lambda cfg: command.downgrade(cfg, revision))
+            return self._current_revision(connection)
+
+        return self._run_locked(run)
+
+    @overload
+    def stamp(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+
+    @overload
+    def stamp(self, revision: str, *, sql: Literal[True]) -> str: ...
+
+    def stamp(self, revision: str, *, sql: bool = False) -> str | None:
+        """Record ``revision`` as current without running any migration.
+
+        Returns:
+            The revision now current, or (``sql=True``) the SQL that would record it.
+        """
+        if revision not in ("head", "base"):
+            self._check_known(revision)
+        if sql:
+            return self._offline_sql(lambda cfg: command.stamp(cfg, revision, sql=True))
+
+        def run(connection: Connection) -> str | None:
+            self._alembic(connection, lambda cfg: command.stamp(cfg, revision, purge=True))
+            return self._current_revision(connection)
+
+        return self._run_locked(run)
+
+    def reset_database(self, confirm: bool = False) -> InitializationResult:
+        """Drop every memoir-ai table and rebuild the schema at head. This destroys all data.
+
+        Raises:
+            MigrationError: ``confirm`` is not True; nothing was touched.
+        """
+        if confirm is not True:
+            raise MigrationError(
+                f"Refusing to reset {self.database_url}: it deletes every category, chunk "
+                "and helper.",
+                remedy="pass confirm=True (memoir db reset --yes) if you really mean it.",
+            )
+
+        def reset(connection: Connection) -> InitializationResult:
+            present = set(inspect(connection).get_table_names())
+            doomed = MetaData()
+            doomed.reflect(
+                connection, only=sorted(present & {*Base.metadata.tables, VERSION_TABLE})
+            )
+            doomed.drop_all(connection)
+            connection.commit()
+            logger.warning("Dropped %d tables of %s.", len(doomed.tables), self.database_url)
+            return self._initialize(connection, use_migrations=True)
+
+        return self._run_locked(reset)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _alembic_config(self, connection: Connection | None = None) -> Config:
+        config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        # Passed as an attribute: the ini parser would choke on a '%' in a password.
+        config.attributes["database_url"] = self.engine.url.render_as_string(hide_password=False)
+        if connection is not None:
+            config.attributes["connection"] = connection
+        return config
+
+    def _alembic(self, connection: Connection, action: Callable[[Config], object]) -> None:
+        try:
+            action(self._alembic_config(connection))
+        except CommandError as exc:
+            raise MigrationError(
+                f"Alembic refused on {self.database_url}: {exc}.",
+                remedy="check the revision name with `memoir db history`.",
+            ) from exc
+        connection.commit()
+
+    def _run(self, work: Callable[[Connection], _T]) -> _T:
+        with self._connection() as connection:
+            return work(connection)
+
+    def _run_locked(self, work: Callable[[Connection], _T]) -> _T:
+        # The first connection goes through connect_with_retry (a server may be starting up).
+        first = self._first_connection()
+        with migration_lock(self.engine, first), self._connection() as connection:
+            return work(connection)
+
+    def _first_connection(self) -> Connection:
+        return connect_with_retry(self.engine, self.config)
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        try:
+            with self._first_connection() as connection:
+                yield connection
+        except DBAPIError as exc:
+            raise as_database_error(exc, self.engine.url) from exc
+
+    def _current_revision(self, connection: Connection) -> str | None:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        heads = context.get_current_heads()
+        if len(heads) > 1:
+            raise MigrationError(
+                f"The database {self.database_url} records several revisions at once: "
+                f"{', '.join(heads)}.",
+                remedy="stamp the right one with `memoir db stamp REVISION`.",
+            )
+        return heads[0] if heads else None
+
+    def _history_scripts(self) -> list[Script]:
+        return list(reversed(list(self.script.walk_revisions())))
+
+    def _history_ids(self) -> list[str]:
+        return [script.revision for script in self._history_scripts()]
+
+    def _pending(self, current: str | None) -> list[str]:
+        self._check_known(current)
+        known = self._history_ids()
+        return known if current is None else known[known.index(current) + 1 :]
+
+    def _newer_message(self, current: str | None) -> str:
+        return (
+            f"the database is at revision {current!r}, which this version of memoir-ai does "
+            f"not know (its newest is {self.head_revision!r})"
+        )
+
+    def _check_known(self, revision: str | None) -> None:
+        if revision is None or revision in self._history_ids():
+            return
+        raise MigrationError(
+            f"Cannot work on {self.database_url}: {self._newer_message(revision)}; "
+            "it was probably written by a newer memoir-ai.",
+            remedy="upgrade memoir-ai (pip install -U memoir-ai) or point --db at another "
+            "database.",
+        )
+
+    def _differences(self, connection: Connection) -> list[SchemaDifference]:
+        context = MigrationContext.configure(connection, opts=compare_options(Base.metadata))
+        return describe_differences(compare_metadata(context, Base.metadata))
+
+    def _inspect_only(self, connection: Connection) -> InitializationResult:
+        current = self._current_revision(connection)
+        return self._result(connection, [], False, current, "inspected")
+
+    def _initialize(self, connection: Connection, use_migrations: bool) -> InitializationResult:
+        present = set(inspect(connection).get_table_names())
+        owned_present = present & set(Base.metadata.tables)
+        current = self._current_revision(connection)
+        self._check_known(current)
+        action: Literal["created", "upgraded", "adopted", "unchanged"]
+        if current is not None:
+            action = "unchanged" if current == self.head_revision else "upgraded"
+            if action == "upgraded":
+                logger.info("Upgrading %s from %s.", self.database_url, current)
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
+        elif owned_present:
+            self._adopt(connection)
+            action = "adopted"
+        else:
+            logger.info("Creating the memoir-ai schema in %s.", self.database_url)
+            if use_migrations:
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
+            else:
+                Base.metadata.create_all(connection)
+                connection.commit()
+                self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+            action = "created"
+        self._remember_settings(connection)
+        created = sorted(set(inspect(connection).get_table_names()) - present)
+        return self._result(connection, created, action in ("created", "adopted"), current, action)
+
+    def _adopt(self, connection: Connection) -> None:
+        differences = self._differences(connection)
+        if differences:
+            lines = "; ".join(str(difference) for difference in differences)
+            raise MigrationError(
+                f"The database {self.database_url} has memoir-ai tables but no version table, "
+                f"and they do not match revision {self.head_revision}: {lines}.",
+                remedy="fix or move those tables, or start from an empty database "
+                "(memoir db reset --yes deletes them).",
+            )
+        logger.info(
+            "Adopting the existing tables of %s at %s.", self.database_url, self.head_revision
+        )
+        self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+
+    def _remember_settings(self, connection: Connection) -> None:
+        with Session(connection) as session:
+            remember_settings(session, hierarchy_depth=self.config.hierarchy_depth)
+            session.commit()
+        connection.commit()
+
+    def _result(
+        self,
+        connection: Connection,
+        created: list[str],
+        initialized: bool,
+        previous: str | None,
+        action: Literal["created", "upgraded", "adopted", "unchanged", "inspected"],
+    ) -> InitializationResult:
+        current = self._current_revision(connection)
+        return InitializationResult(
+            database_url=self.database_url,
+            tables_created=created,
+            migration_initialized=initialized,
+            current_revision=current,
+            pending_migrations=self._pending(current),
+            previous_revision=previous,
+            action=action,
+        )
+
+    def _offline_start(self) -> str | None:
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and (
+            is_sqlite_memory(url) or not url.database or not Path(url.database).exists()
+        ):
+            return None  # never create a file just to learn it is empty
+        return self.get_current_revision()
+
+    def _offline_sql(self, action: Callable[[Config], object]) -> str:
+        buffer = io.StringIO()
+        config = self._alembic_config()
+        config.output_buffer = buffer
+        try:
+            action(config)
+        except CommandError as exc:
+            raise MigrationError(
+                f"Cannot write the SQL for {self.database_url}: {exc}.",
+                remedy="check the revisions with `memoir db history`.",
+            ) from exc
+        return buffer.getvalue()
+
+
+def _single(down_revision: str | list[str] | tuple[str, ...] | None) -> str | None:
+    if isinstance(down_revision, list | tuple):
+        return ", ".join(down_revision)
+    return down_revision
+
+
+def _row_count(connection: Connection, name: str) -> int:
+    return int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())

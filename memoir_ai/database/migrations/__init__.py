@@ -1,0 +1,1 @@
+"""Alembic migrations of memoir-ai, shipped inside the package (see ``env.py``)."""

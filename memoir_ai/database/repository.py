@@ -1,0 +1,81 @@
+"""The SQL the pipelines need; for now, the settings that shape what the database stores.
+
+A database remembers the hierarchy depth its category tree was built with and
+the model whose tokenizer counted its chunks. Opening it with a conflicting
+depth is a :class:`~memoir_ai.errors.ConfigurationError` that says what the
+database holds — never a silent mix of depths in one tree.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from memoir_ai.database.models import DatabaseSettings
+from memoir_ai.errors import ConfigurationError
+
+__all__ = ["StoredSettings", "read_settings", "remember_settings"]
+
+logger = logging.getLogger(__name__)
+
+_SETTINGS_ROW_ID = 1
+
+
+@dataclass(frozen=True)
+class StoredSettings:
+    """What the database holds: the depth of its tree and the tokenizer of its chunks."""
+
+    hierarchy_depth: int
+    tokenizer_model: str | None
+
+
+def read_settings(session: Session) -> StoredSettings | None:
+    """The settings this database remembers, or None for a database never opened."""
+    row = session.get(DatabaseSettings, _SETTINGS_ROW_ID)
+    if row is None:
+        return None
+    return StoredSettings(row.hierarchy_depth, row.tokenizer_model)
+
+
+def remember_settings(
+    session: Session, *, hierarchy_depth: int, tokenizer_model: str | None = None
+) -> StoredSettings:
+    """Record the settings on first use; afterwards, check that they still agree.
+
+    The caller commits. A tokenizer model is recorded the first time one is
+    given; a different one later only logs a warning, since token counts
+    shift slightly between tokenizers but the stored data stays usable.
+
+    Raises:
+        ConfigurationError: the database holds a tree of a different depth.
+    """
+    row = session.get(DatabaseSettings, _SETTINGS_ROW_ID)
+    if row is None:
+        row = DatabaseSettings(
+            id=_SETTINGS_ROW_ID, hierarchy_depth=hierarchy_depth, tokenizer_model=tokenizer_model
+        )
+        session.add(row)
+        session.flush()
+        return StoredSettings(hierarchy_depth, tokenizer_model)
+    if row.hierarchy_depth != hierarchy_depth:
+        raise ConfigurationError(
+            f"This database holds a category tree {row.hierarchy_depth} levels deep, "
+            f"but hierarchy_depth is {hierarchy_depth}.",
+            remedy=f"use hierarchy_depth={row.hierarchy_depth} "
+            f"(MEMOIR_HIERARCHY_DEPTH={row.hierarchy_depth}) with this database, "
+            f"or start a new database for a {hierarchy_depth}-level tree.",
+        )
+    if tokenizer_model is not None and row.tokenizer_model != tokenizer_model:
+        if row.tokenizer_model is None:
+            row.tokenizer_model = tokenizer_model
+            session.flush()
+        else:
+            logger.warning(
+                "This database's chunks were counted with the tokenizer of %s; now using %s. "
+                "Token counts of old and new chunks may differ slightly.",
+                row.tokenizer_model,
+                tokenizer_model,
+            )
+    return StoredSettings(row.hierarchy_depth, row.tokenizer_model)
