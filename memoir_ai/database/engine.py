@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
     RetryCallState,
@@ -90,6 +90,9 @@ _PERMANENT_HINTS = (
 )
 _MYSQL_PERMANENT = {1044: "auth", 1045: "auth", 1698: "auth", 1130: "auth", 1049: "database"}
 _MYSQL_TRANSIENT = {1040, 1053, 2002, 2003, 2006, 2013}
+# SQLSTATE classes of connection trouble: 08 connection exception, 57P0x server
+# shutting down or starting up, 53300 too many connections.
+_CONNECTION_SQLSTATES = ("08", "57P0", "53300")
 
 
 def create_database_engine(config: MemoirAIConfig) -> Engine:
@@ -151,9 +154,14 @@ def _failure_kind(exc: BaseException) -> str:
             return kind
     if code in _MYSQL_TRANSIENT or "database is locked" in message:
         return "transient"
-    if type(original).__module__.startswith("sqlite3"):
+    sqlstate = getattr(original, "sqlstate", None)
+    if (
+        type(original).__module__.startswith("sqlite3")
+        or code is not None  # a MySQL error that is not about the connection
+        or (sqlstate and not str(sqlstate).startswith(_CONNECTION_SQLSTATES))
+    ):
         return "other"
-    return "transient" if exc.__class__.__name__ == "OperationalError" else "other"
+    return "transient" if isinstance(exc, OperationalError) else "other"
 
 
 def _is_transient(exc: BaseException) -> bool:

@@ -63,24 +63,30 @@ def mask_url(url: str | URL) -> str:
 def scrub_secrets(text: str, url: str | URL | None = None) -> str:
     """Return ``text`` on one line, with the password of ``url`` and any URL password hidden."""
     text = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", " ".join(text.split()))
-    password = _password_of(url) if url is not None else None
-    if password:
-        for form in {password, quote(password, safe=""), quote_plus(password)}:
-            if len(form) >= _MIN_SUBSTRING_SECRET:
-                text = text.replace(form, "***")
-            else:  # a very short password is only hidden where it stands alone
-                text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
+    forms = _password_forms(url) if url is not None else set()
+    for form in sorted(forms, key=len, reverse=True):
+        if len(form) >= _MIN_SUBSTRING_SECRET:
+            text = text.replace(form, "***")
+        else:  # a very short password is only hidden where it stands alone
+            text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
     return text
 
 
-def _password_of(url: str | URL) -> str | None:
-    if isinstance(url, URL):
-        return url.password
-    try:
-        return make_url(url).password
-    except (ArgumentError, ValueError):
+def _password_forms(url: str | URL) -> set[str]:
+    """The password as decoded, as written in the URL, and percent-encoded."""
+    forms: set[str] = set()
+    if isinstance(url, str):
         match = _URL_PASSWORD.search(url)
-        return match.group("secret") if match else None
+        if match and match.group("secret"):
+            forms.add(match.group("secret"))
+        try:
+            url = make_url(url)
+        except (ArgumentError, ValueError):
+            return forms
+    if url.password:
+        password = str(url.password)
+        forms |= {password, quote(password, safe=""), quote_plus(password)}
+    return forms
 
 
 def resolve_database_url(raw_url: str) -> URL:

@@ -1,0 +1,115 @@
+"""The engine on every backend: session settings, verified connections, transactions."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.errors import DatabaseError
+
+
+@pytest.fixture
+def manager(database_url: str) -> DatabaseManager:
+    db = DatabaseManager(MemoirAIConfig(database_url=database_url))
+    yield db  # type: ignore[misc]
+    db.dispose()
+
+
+def test_transactions_commit_on_success_and_roll_back_on_error(manager: DatabaseManager) -> None:
+    with manager.connect() as connection, connection.begin():
+        connection.execute(text("CREATE TABLE engine_probe (id INTEGER PRIMARY KEY, note TEXT)"))
+    with manager.transaction() as session:
+        session.execute(text("INSERT INTO engine_probe (id, note) VALUES (1, 'kept')"))
+    with pytest.raises(IntegrityError), manager.transaction() as session:
+        session.execute(text("INSERT INTO engine_probe (id, note) VALUES (2, 'rolled back')"))
+        session.execute(text("INSERT INTO engine_probe (id, note) VALUES (1, 'duplicate')"))
+    with manager.session() as session:
+        notes = session.execute(text("SELECT note FROM engine_probe ORDER BY id")).scalars().all()
+    assert notes == ["kept"]
+
+
+def test_foreign_keys_are_enforced_on_every_backend(manager: DatabaseManager) -> None:
+    with manager.connect() as connection, connection.begin():
+        connection.execute(text("CREATE TABLE fk_parent (id INTEGER PRIMARY KEY)"))
+        connection.execute(
+            text(
+                "CREATE TABLE fk_child (id INTEGER PRIMARY KEY, "
+                "parent_id INTEGER REFERENCES fk_parent (id))"
+            )
+        )
+    with pytest.raises(IntegrityError), manager.transaction() as session:
+        session.execute(text("INSERT INTO fk_child (id, parent_id) VALUES (1, 42)"))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_uses_wal_foreign_keys_and_a_busy_timeout(manager: DatabaseManager) -> None:
+    with manager.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        timeout_ms = manager.config.db_connect_timeout * 1000
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == timeout_ms
+
+
+@pytest.mark.parametrize("backend", ["mysql"])
+def test_mysql_sessions_are_utf8mb4_and_strict(manager: DatabaseManager) -> None:
+    with manager.connect() as connection:
+        sql_mode, charset = connection.execute(
+            text("SELECT @@SESSION.sql_mode, @@SESSION.character_set_connection")
+        ).one()
+        connection.execute(text("CREATE TABLE strict_probe (name VARCHAR(3))"))
+        with pytest.raises(Exception, match="too long"):
+            connection.execute(text("INSERT INTO strict_probe VALUES ('four')"))
+        emoji = connection.execute(text("SELECT CAST('🦉' AS CHAR)")).scalar()
+    assert "STRICT_ALL_TABLES" in sql_mode and "STRICT_TRANS_TABLES" in sql_mode
+    assert charset == "utf8mb4"
+    assert emoji == "🦉"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_postgresql_sessions_are_named(manager: DatabaseManager) -> None:
+    with manager.connect() as connection:
+        assert connection.execute(text("SHOW application_name")).scalar() == "memoir-ai"
+
+
+@pytest.mark.parametrize(
+    ("plain", "resolved"),
+    [("postgresql", "postgresql+psycopg"), ("mysql", "mysql+pymysql")],
+)
+def test_plain_server_urls_use_our_drivers(plain: str, resolved: str) -> None:
+    from conftest import server_url
+
+    backend = "postgresql" if plain == "postgresql" else "mysql"
+    url = server_url(backend).replace(resolved, plain, 1)
+    db = DatabaseManager(MemoirAIConfig(database_url=url))
+    try:
+        db.check_connection()
+        assert db.engine.url.drivername == resolved
+    finally:
+        db.dispose()
+
+
+def test_a_read_only_sqlite_file_is_refused_before_connecting(tmp_path: Path) -> None:
+    path = tmp_path / "memoir.db"
+    sqlite3.connect(path).close()
+    path.chmod(stat.S_IRUSR)
+    if os.access(path, os.W_OK):
+        pytest.skip("running as root: a read-only mode does not stop root from writing")
+    with pytest.raises(DatabaseError, match="read-only"):
+        DatabaseManager(MemoirAIConfig(database_url=f"sqlite:///{path}")).check_connection()
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("this is not SQLite " * 100)
+    manager = DatabaseManager(MemoirAIConfig(database_url=f"sqlite:///{path}"))
+    with pytest.raises(DatabaseError, match="not a database") as raised:
+        manager.check_connection()
+    assert "SQLite" in raised.value.remedy
