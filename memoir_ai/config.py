@@ -43,6 +43,7 @@ class MemoirAIConfig(BaseSettings):
 
     # Which model files and answers; None means the built-in offline stand-in.
     model: str | None = None
+    model_base_url: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_concurrency: int = Field(default=8, ge=1)
     record_llm_payloads: bool = True
