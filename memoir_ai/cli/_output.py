@@ -121,10 +121,12 @@ def configure_logging(verbose: bool, secret_urls: list[str]) -> None:
     root.addHandler(handler)
     for name in ("memoir_ai", "alembic"):
         logging.getLogger(name).setLevel(level)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # noise, even if -v
 
 
 def console() -> Console:
     """A rich console on stdout (rich is imported only when a command prints)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    # soft_wrap: long lines (table lists, revision descriptions) stay whole, for grep and diff.
+    return Console(highlight=False, soft_wrap=True)

@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memoir_ai.cli._output import CliOptions, console
-from memoir_ai.errors import ValidationError
+from memoir_ai.errors import MigrationError
 
 if TYPE_CHECKING:
-    from memoir_ai.database.migration_manager import MigrationManager
+    from memoir_ai.database.migration_manager import (
+        InitializationResult,
+        MigrationManager,
+        SchemaValidation,
+    )
 
 __all__ = ["db_app"]
 
@@ -27,6 +31,10 @@ db_app = typer.Typer(
 )
 
 _SQL_HELP = "Print the SQL this would run (for a DBA to review) instead of running it."
+_FROM_HELP = (
+    "With --sql: the revision to start from (default: the database's current one). "
+    "REVISION may also be written FROM:TO."
+)
 
 
 def _manager(ctx: typer.Context) -> MigrationManager:
@@ -37,38 +45,62 @@ def _manager(ctx: typer.Context) -> MigrationManager:
 
 
 def _print_sql(sql: str) -> None:
-    # Plain stdout, no rich markup or wrapping: the output is meant to be piped or saved.
+    # Plain stdout, no markup or wrapping: the output is meant to be piped or saved.
     typer.echo(sql.rstrip())
+
+
+def _split_range(revision: str, from_revision: str | None) -> tuple[str, str | None]:
+    """Accept Alembic's ``FROM:TO`` form for offline SQL."""
+    if ":" in revision and from_revision is None:
+        start, _, target = revision.partition(":")
+        return target, start
+    return revision, from_revision
+
+
+def _revision_label(revision: str | None, head: str) -> str:
+    if revision is None:
+        return "none (not initialized: run `memoir db init`)"
+    return f"{revision} (head)" if revision == head else f"{revision} (head is {head})"
+
+
+def _describe_init(result: InitializationResult) -> str:
+    tables = ", ".join(result.tables_created)
+    return {
+        "created": f"Created the schema through the migrations (tables: {tables}).",
+        "upgraded": f"Upgraded the schema from {result.previous_revision}.",
+        "adopted": "Adopted the existing tables (they match the models) under migration control.",
+        "unchanged": "The schema is already at the newest revision; nothing to do.",
+    }.get(result.action, "Inspected the database.")
 
 
 @db_app.command("init")
 def init(ctx: typer.Context) -> None:
-    """Create the database through the migrations, or upgrade/adopt an existing one."""
-    result = _manager(ctx).initialize_database()
+    """Create the database through the migrations, or upgrade or adopt an existing one."""
+    with _manager(ctx) as manager:
+        result = manager.initialize_database()
+        head = manager.head_revision
     out = console()
     out.print(f"Database: {result.database_url}")
-    if result.tables_created:
-        out.print("Created the schema through the migrations.")
-    elif result.migration_initialized:
-        out.print("Adopted the existing tables (stamped with the current revision).")
-    else:
-        out.print("The schema already exists; applied any pending migrations.")
-    out.print(f"Revision: {result.current_revision or '(none)'}")
+    out.print(_describe_init(result))
+    out.print(f"Revision: {_revision_label(result.current_revision, head)}")
     out.print(f"Pending migrations: {', '.join(result.pending_migrations) or 'none'}")
 
 
 @db_app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Show the database URL, its revision, pending migrations and the tables with row counts."""
-    manager = _manager(ctx)
-    report = manager.validate_database_schema()
+    """Show the revision, pending migrations, whether the schema is valid, and row counts."""
+    with _manager(ctx) as manager:
+        report = manager.validate_database_schema()
+        url = manager.database_url
     out = console()
-    out.print(f"Database: {manager.database_url}")
-    out.print(f"Revision: {report.current_revision or '(none: not initialized)'}")
+    out.print(f"Database: {url}")
+    out.print(f"Revision: {_revision_label(report.current_revision, report.head_revision)}")
     out.print(f"Pending migrations: {', '.join(report.pending_migrations) or 'none'}")
-    out.print(f"Schema valid: {'yes' if report.is_valid else 'no'}")
+    verdict = "valid" if report.is_valid else f"{len(report.problems)} problem(s)"
+    out.print(f"Schema: {verdict}" + ("" if report.is_valid else " (see `memoir db validate`)"))
     for table in report.table_info:
-        out.print(f"  {table.name}: {table.row_count} rows")
+        rows = f"{table.row_count} rows" if table.exists else "missing"
+        out.print(f"  {table.name:<20} {rows}")
 
 
 @db_app.command("upgrade")
@@ -78,14 +110,18 @@ def upgrade(
         str, typer.Argument(help="Target revision (default: head, the newest).")
     ] = "head",
     sql: Annotated[bool, typer.Option("--sql", help=_SQL_HELP)] = False,
+    from_revision: Annotated[
+        str | None, typer.Option("--from", metavar="REV", help=_FROM_HELP)
+    ] = None,
 ) -> None:
-    """Apply migrations up to REVISION."""
-    manager = _manager(ctx)
-    if sql:
-        _print_sql(manager.upgrade(revision, sql=True) or "")
-        return
-    manager.upgrade(revision)
-    console().print(f"Upgraded to {manager.get_current_revision() or 'base'}.")
+    """Apply the migrations up to REVISION."""
+    with _manager(ctx) as manager:
+        if sql:
+            target, start = _split_range(revision, from_revision)
+            _print_sql(manager.upgrade(target, sql=True, from_revision=start))
+            return
+        current = manager.upgrade(revision)
+    console().print(f"Upgraded {manager.database_url} to {current or 'base'}.")
 
 
 @db_app.command("downgrade")
@@ -95,56 +131,82 @@ def downgrade(
         str, typer.Argument(help="Target revision: an id, -1 for one step back, or base.")
     ],
     sql: Annotated[bool, typer.Option("--sql", help=_SQL_HELP)] = False,
+    from_revision: Annotated[
+        str | None, typer.Option("--from", metavar="REV", help=_FROM_HELP)
+    ] = None,
 ) -> None:
-    """Revert migrations down to REVISION (base removes the whole schema and its data)."""
-    manager = _manager(ctx)
-    if sql:
-        _print_sql(manager.downgrade(revision, sql=True) or "")
-        return
-    manager.downgrade(revision)
-    console().print(f"Downgraded to {manager.get_current_revision() or 'base'}.")
+    """Revert the migrations down to REVISION (base removes the schema and all its data)."""
+    with _manager(ctx) as manager:
+        if sql:
+            target, start = _split_range(revision, from_revision)
+            _print_sql(manager.downgrade(target, sql=True, from_revision=start))
+            return
+        current = manager.downgrade(revision)
+    console().print(f"Downgraded {manager.database_url} to {current or 'base'}.")
 
 
 @db_app.command("history")
 def history(ctx: typer.Context) -> None:
-    """List every migration, oldest first, marking the current one and the head."""
+    """List every migration, oldest first, marking what is applied, current and head."""
+    with _manager(ctx) as manager:
+        entries = manager.get_migration_history()
     out = console()
-    for entry in _manager(ctx).get_migration_history():
+    for entry in entries:
         marks = [
-            label for label, on in (("current", entry.is_current), ("head", entry.is_head)) if on
+            label
+            for label, on in (
+                ("current", entry.is_current),
+                ("head", entry.is_head),
+                ("applied", entry.is_applied and not entry.is_current),
+            )
+            if on
         ]
-        suffix = f" ({', '.join(marks)})" if marks else ""
-        out.print(f"{entry.revision}  {entry.description}{suffix}")
+        summary = entry.description.splitlines()[0] if entry.description else ""
+        pointer = "*" if entry.is_current else " "
+        suffix = f"  ({', '.join(marks)})" if marks else ""
+        out.print(f"{pointer} {entry.revision}  {summary}{suffix}")
 
 
 @db_app.command("validate")
 def validate(ctx: typer.Context) -> None:
-    """Check that the tables, columns and indexes match the code; exit 1 when they do not."""
-    report = _manager(ctx).validate_database_schema()
-    out = console()
-    for problem in report.problems:
-        out.print(f"- {problem}")
+    """Check the revision, tables, columns and indexes against the code; exit 1 if they differ."""
+    with _manager(ctx) as manager:
+        report = manager.validate_database_schema()
+        url = manager.database_url
     if not report.is_valid:
-        raise ValidationError(
-            "The database schema does not match the code.",
-            remedy="run `memoir db upgrade` (or `memoir db status` to see what differs).",
-        )
-    out.print(f"Schema valid at revision {report.current_revision}.")
+        out = console()
+        for problem in report.problems:
+            out.print(f"- {problem}")
+        raise _invalid(url, report)
+    console().print(f"Schema of {url} is valid at revision {report.current_revision}.")
+
+
+def _invalid(url: str, report: SchemaValidation) -> MigrationError:
+    if report.current_revision is None and not report.extra_tables and not report.tables_exist:
+        remedy = "run `memoir db init`."
+    elif report.pending_migrations:
+        remedy = "run `memoir db upgrade`."
+    else:
+        remedy = "see the problems listed above; `memoir db reset --yes` rebuilds the schema."
+    return MigrationError(
+        f"The schema of {url} does not match this memoir-ai ({len(report.problems)} problem(s)).",
+        remedy=remedy,
+    )
 
 
 @db_app.command("stamp")
 def stamp(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Revision to record (head, base or an id).")],
+    revision: Annotated[str, typer.Argument(help="Revision to record: head, base or an id.")],
     sql: Annotated[bool, typer.Option("--sql", help=_SQL_HELP)] = False,
 ) -> None:
     """Record REVISION as the current one without running any migration."""
-    manager = _manager(ctx)
-    if sql:
-        _print_sql(manager.stamp(revision, sql=True) or "")
-        return
-    manager.stamp(revision)
-    console().print(f"Stamped {manager.get_current_revision() or 'base'}.")
+    with _manager(ctx) as manager:
+        if sql:
+            _print_sql(manager.stamp(revision, sql=True))
+            return
+        current = manager.stamp(revision)
+    console().print(f"Stamped {manager.database_url} at {current or 'base'}.")
 
 
 @db_app.command("reset")
@@ -154,14 +216,9 @@ def reset(
         bool, typer.Option("--yes", help="Confirm that every table and row may be destroyed.")
     ] = False,
 ) -> None:
-    """Drop everything and rebuild the schema at head (destroys all data; needs --yes)."""
-    if not yes:
-        raise ValidationError(
-            "`memoir db reset` drops every table and all their data; nothing was changed.",
-            remedy="run `memoir db reset --yes` if you really mean it.",
-        )
-    manager = _manager(ctx)
-    manager.reset_database(confirm=True)
+    """Drop every memoir-ai table and rebuild the schema at head (destroys all data)."""
+    with _manager(ctx) as manager:
+        result = manager.reset_database(confirm=yes)
     console().print(
-        f"Reset {manager.database_url}: empty schema at {manager.get_current_revision()}."
+        f"Reset {result.database_url}: empty schema at revision {result.current_revision}."
     )

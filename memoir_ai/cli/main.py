@@ -30,7 +30,7 @@ __all__ = ["app", "main"]
 class MemoirGroup(TyperGroup):
     """The root group: turns our errors into one clean line instead of a traceback."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # click's Context (typer vendors click privately)
         """Run the command; report a MemoirAIError (or a raw driver error) in one line."""
         try:
             return super().invoke(ctx)
