@@ -64,11 +64,12 @@ class Profile:
     spellings: Mapping[str, str] = field(default_factory=dict)
 
     def top(self, count: int, exclude: Iterable[str] = ()) -> list[str]:
-        """The ``count`` heaviest stems (ties alphabetical), leaving out ``exclude``."""
+        """The ``count`` heaviest stems (ties: first seen first), leaving out ``exclude``."""
         excluded = set(exclude)
+        order = {stem_: index for index, stem_ in enumerate(self.weights)}
         ranked = sorted(
             (stem_ for stem_ in self.weights if stem_ not in excluded),
-            key=lambda stem_: (-self.weights[stem_], stem_),
+            key=lambda stem_: (-round(self.weights[stem_], 9), order[stem_]),
         )
         return ranked[:count]
 
@@ -117,7 +118,7 @@ def profile(text: str) -> Profile:
     words = keywords(text)
     if not words:
         return Profile({})
-    counts = Counter(stemmed for stemmed, _ in words)
+    counts = Counter(stemmed for stemmed, _ in words)  # insertion order = first seen
     spellings_seen: dict[str, Counter[str]] = {}
     for stemmed, word in words:
         spellings_seen.setdefault(stemmed, Counter())[word] += 1

@@ -50,6 +50,7 @@ __all__ = ["OFFLINE_MODEL_NAME", "OfflineResponder", "offline_model"]
 OFFLINE_MODEL_NAME = "offline"
 NAME_WORDS = 2
 REUSE_MIN_SCORE = 0.02
+TOP_LEVEL_SOURCE_WEIGHT = 2.0
 REUSE_MIN_SHARE = 0.25
 ANSWER_SENTENCES = 3
 SUMMARY_CHARS = 600
@@ -140,7 +141,9 @@ def _level_profile(chunk: str, helper: lexical.Profile, level: int, depth: int) 
     Level 1 leans on what the whole source is about (so that chunks of one
     subject stay together); the last level on the chunk alone.
     """
-    factor = 1.0 if depth <= 1 or level == 1 else 0.5 * (depth - level) / (depth - 1)
+    factor = (
+        TOP_LEVEL_SOURCE_WEIGHT if depth <= 1 or level == 1 else 0.5 * (depth - level) / (depth - 1)
+    )
     return lexical.profile(chunk).plus(helper, factor)
 
 
