@@ -48,7 +48,7 @@ from memoir_ai.database.engine import as_database_error, connect_with_retry, cre
 from memoir_ai.database.models import Base
 from memoir_ai.database.repository import remember_settings
 from memoir_ai.database.urls import is_sqlite_memory, mask_url
-from memoir_ai.errors import MigrationError
+from memoir_ai.errors import DatabaseConnectionError, MigrationError
 
 __all__ = [
     "InitializationResult",
@@ -372,6 +372,15 @@ class MigrationManager:
             raise MigrationError(
                 f"Alembic refused on {self.database_url}: {exc}.",
                 remedy="check the revision name with `memoir db history`.",
+            ) from exc
+        except DBAPIError as exc:
+            error = as_database_error(exc, self.engine.url)
+            if isinstance(error, DatabaseConnectionError):
+                raise error from exc
+            raise MigrationError(
+                f"A migration failed on {self.database_url}: {error.message}",
+                remedy="see `memoir db status`; MySQL/MariaDB cannot roll back schema changes, "
+                "so a half-applied migration may need `memoir db stamp` after a manual fix.",
             ) from exc
         connection.commit()
 

@@ -59,27 +59,27 @@ def upgrade() -> None:
         _json("metadata"),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_categories"),
-        sa.CheckConstraint("level BETWEEN 1 AND 100", name="ck_categories_level_range"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_categories")),
+        sa.CheckConstraint("level BETWEEN 1 AND 100", name=op.f("ck_categories_level_range")),
         sa.CheckConstraint(
             "(level = 1 AND parent_id IS NULL AND parent_level IS NULL)"
             " OR (level > 1 AND parent_id IS NOT NULL AND parent_level IS NOT NULL"
             " AND parent_level = level - 1)",
-            name="ck_categories_parent_matches_level",
+            name=op.f("ck_categories_parent_matches_level"),
         ),
-        sa.UniqueConstraint("id", "level", name="uq_categories_id_level"),
+        sa.UniqueConstraint("id", "level", name=op.f("uq_categories_id_level")),
         sa.ForeignKeyConstraint(
             ["parent_id", "parent_level"],
             ["categories.id", "categories.level"],
-            name="fk_categories_parent_id_parent_level_categories",
+            name=op.f("fk_categories_parent_id_parent_level_categories"),
         ),
-        sa.UniqueConstraint("parent_key", "name", name="uq_categories_parent_key_name"),
+        sa.UniqueConstraint("parent_key", "name", name=op.f("uq_categories_parent_key_name")),
         **MYSQL_TABLE_OPTIONS,
     )
     op.create_index(
-        "ix_categories_parent_id_parent_level", "categories", ["parent_id", "parent_level"]
+        op.f("ix_categories_parent_id_parent_level"), "categories", ["parent_id", "parent_level"]
     )
-    op.create_index("ix_categories_level", "categories", ["level"])
+    op.create_index(op.f("ix_categories_level"), "categories", ["level"])
 
     op.create_table(
         "chunks",
@@ -94,21 +94,22 @@ def upgrade() -> None:
         _json("metadata"),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_chunks"),
-        sa.CheckConstraint("token_count >= 0", name="ck_chunks_token_count_not_negative"),
-        sa.CheckConstraint("position >= 0", name="ck_chunks_position_not_negative"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chunks")),
+        sa.CheckConstraint("token_count >= 0", name=op.f("ck_chunks_token_count_not_negative")),
+        sa.CheckConstraint("position >= 0", name=op.f("ck_chunks_position_not_negative")),
         sa.CheckConstraint(
-            "start_offset >= 0 AND end_offset >= start_offset", name="ck_chunks_offsets_ordered"
+            "start_offset >= 0 AND end_offset >= start_offset",
+            name=op.f("ck_chunks_offsets_ordered"),
         ),
         sa.ForeignKeyConstraint(
-            ["category_id"], ["categories.id"], name="fk_chunks_category_id_categories"
+            ["category_id"], ["categories.id"], name=op.f("fk_chunks_category_id_categories")
         ),
-        sa.UniqueConstraint("source_id", "position", name="uq_chunks_source_id_position"),
+        sa.UniqueConstraint("source_id", "position", name=op.f("uq_chunks_source_id_position")),
         **MYSQL_TABLE_OPTIONS,
     )
-    op.create_index("ix_chunks_category_id", "chunks", ["category_id"])
-    op.create_index("ix_chunks_source_id", "chunks", ["source_id"])
-    op.create_index("ix_chunks_created_at", "chunks", ["created_at"])
+    op.create_index(op.f("ix_chunks_category_id"), "chunks", ["category_id"])
+    op.create_index(op.f("ix_chunks_source_id"), "chunks", ["source_id"])
+    op.create_index(op.f("ix_chunks_created_at"), "chunks", ["created_at"])
 
     op.create_table(
         "contextual_helpers",
@@ -120,12 +121,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_contextual_helpers"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contextual_helpers")),
         sa.CheckConstraint(
-            "token_count >= 0", name="ck_contextual_helpers_token_count_not_negative"
+            "token_count >= 0", name=op.f("ck_contextual_helpers_token_count_not_negative")
         ),
-        sa.CheckConstraint("version >= 1", name="ck_contextual_helpers_version_positive"),
-        sa.UniqueConstraint("source_id", name="uq_contextual_helpers_source_id"),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_contextual_helpers_version_positive")),
+        sa.UniqueConstraint("source_id", name=op.f("uq_contextual_helpers_source_id")),
         **MYSQL_TABLE_OPTIONS,
     )
 
@@ -133,9 +134,11 @@ def upgrade() -> None:
         "category_limits",
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("max_categories", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("level", name="pk_category_limits"),
-        sa.CheckConstraint("level BETWEEN 1 AND 100", name="ck_category_limits_level_range"),
-        sa.CheckConstraint("max_categories > 0", name="ck_category_limits_max_categories_positive"),
+        sa.PrimaryKeyConstraint("level", name=op.f("pk_category_limits")),
+        sa.CheckConstraint("level BETWEEN 1 AND 100", name=op.f("ck_category_limits_level_range")),
+        sa.CheckConstraint(
+            "max_categories > 0", name=op.f("ck_category_limits_max_categories_positive")
+        ),
         **MYSQL_TABLE_OPTIONS,
     )
 
@@ -146,23 +149,19 @@ def upgrade() -> None:
         sa.Column("tokenizer_model", sa.String(255), nullable=True),
         _timestamp("created_at"),
         _timestamp("updated_at"),
-        sa.PrimaryKeyConstraint("id", name="pk_memoir_settings"),
-        sa.CheckConstraint("id = 1", name="ck_memoir_settings_single_row"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_memoir_settings")),
+        sa.CheckConstraint("id = 1", name=op.f("ck_memoir_settings_single_row")),
         sa.CheckConstraint(
-            "hierarchy_depth BETWEEN 1 AND 100", name="ck_memoir_settings_depth_range"
+            "hierarchy_depth BETWEEN 1 AND 100", name=op.f("ck_memoir_settings_depth_range")
         ),
         **MYSQL_TABLE_OPTIONS,
     )
 
 
 def downgrade() -> None:
+    # Dropping a table drops its indexes (MySQL refuses to drop one a foreign key needs).
     op.drop_table("memoir_settings")
     op.drop_table("category_limits")
     op.drop_table("contextual_helpers")
-    op.drop_index("ix_chunks_created_at", table_name="chunks")
-    op.drop_index("ix_chunks_source_id", table_name="chunks")
-    op.drop_index("ix_chunks_category_id", table_name="chunks")
     op.drop_table("chunks")
-    op.drop_index("ix_categories_level", table_name="categories")
-    op.drop_index("ix_categories_parent_id_parent_level", table_name="categories")
     op.drop_table("categories")
