@@ -34,7 +34,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -59,6 +59,9 @@ from memoir_ai.database.urls import (
     scrub_secrets,
 )
 from memoir_ai.errors import DatabaseConnectionError, DatabaseError
+
+if TYPE_CHECKING:
+    from memoir_ai.database._schema_report import InitializationResult
 
 __all__ = [
     "DatabaseManager",
@@ -343,3 +346,15 @@ class DatabaseManager:
             self._engine = None
             self._sessions = None
             self._verified = False
+
+    def create_tables(self, use_migrations: bool = True) -> InitializationResult:
+        """Create (or upgrade) the schema; see ``MigrationManager.initialize_database``.
+
+        ``use_migrations=False`` builds a new database straight from the models
+        and stamps it at the head revision (the same schema, proven by the
+        migration tests), so later upgrades still apply.
+        """
+        from memoir_ai.database.migration_manager import MigrationManager
+
+        manager = MigrationManager(self.config, engine=self.engine)
+        return manager.initialize_database(use_migrations=use_migrations)
