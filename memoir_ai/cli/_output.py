@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["CliOptions", "configure_logging", "console", "print_error", "scrub"]
 
 _URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)[^@\s]*(@)")
+_LOOSE_PASSWORD = re.compile(r"[^/:@\s]+:([^/@\s]+)@")  # in text that is not even a URL
 _MIN_SUBSTRING_SECRET = 4
 
 
@@ -72,6 +73,7 @@ def _passwords(urls: Iterable[str]) -> set[str]:
             password = None
         if password:
             found |= {password, unquote(password)}
+        found |= set(_LOOSE_PASSWORD.findall(url))
     return found
 
 

@@ -48,6 +48,9 @@ _URL_EXAMPLES = (
 SET_URL_HINT = "pass --db URL or set MEMOIR_DATABASE_URL"
 _MIN_SUBSTRING_SECRET = 4
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/?#@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)")
+# For text that does not even parse as a URL ("postgresql//user:secret@host"): any user:secret@.
+_LOOSE_PASSWORD = re.compile(r"(?P<head>[^/:@\s]+:)(?P<secret>[^/@\s]*)(?P<tail>@)")
+_MASK = r"\g<head>***\g<tail>"
 
 
 def mask_url(url: str | URL) -> str:
@@ -57,12 +60,12 @@ def mask_url(url: str | URL) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return _URL_PASSWORD.sub(r"\g<head>***\g<tail>", url)
+        return _LOOSE_PASSWORD.sub(_MASK, _URL_PASSWORD.sub(_MASK, url))
 
 
 def scrub_secrets(text: str, url: str | URL | None = None) -> str:
     """Return ``text`` on one line, with the password of ``url`` and any URL password hidden."""
-    text = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", " ".join(text.split()))
+    text = _URL_PASSWORD.sub(_MASK, " ".join(text.split()))
     forms = _password_forms(url) if url is not None else set()
     for form in sorted(forms, key=len, reverse=True):
         if len(form) >= _MIN_SUBSTRING_SECRET:
@@ -76,9 +79,10 @@ def _password_forms(url: str | URL) -> set[str]:
     """The password as decoded, as written in the URL, and percent-encoded."""
     forms: set[str] = set()
     if isinstance(url, str):
-        match = _URL_PASSWORD.search(url)
-        if match and match.group("secret"):
-            forms.add(match.group("secret"))
+        for pattern in (_URL_PASSWORD, _LOOSE_PASSWORD):
+            match = pattern.search(url)
+            if match and match.group("secret"):
+                forms.add(match.group("secret"))
         try:
             url = make_url(url)
         except (ArgumentError, ValueError):

@@ -77,6 +77,7 @@ def test_sqlite_paths_that_cannot_be_created_are_refused(tmp_path: Path) -> None
         f"postgresql+psycopg://memoir:{SECRET}@db:5432/memoir",
         f"postgresql://memoir:{SECRET}@db:not-a-port/memoir",  # does not even parse
         f"weird://memoir:{SECRET}@db/memoir",
+        f"postgresql//memoir:{SECRET}@db/memoir",  # a typo: not a URL at all
     ],
 )
 def test_mask_url_hides_the_password_even_when_the_url_is_broken(url: str) -> None:
