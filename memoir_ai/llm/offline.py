@@ -54,6 +54,7 @@ TOP_LEVEL_SOURCE_WEIGHT = 2.0
 REUSE_MIN_SHARE = 0.25
 ANSWER_SENTENCES = 3
 SUMMARY_CHARS = 600
+MIN_SENTENCE_WORDS = 4
 
 
 def offline_model(latency_seconds: float = 0.0) -> FunctionModel:
@@ -117,7 +118,7 @@ def _helper(request: OfflineRequest) -> dict[str, Any]:
     date_match = _DATE_LINE.search(excerpt[:2000]) or _ISO_DATE.search(excerpt[:2000])
     keywords = lexical.profile(excerpt)
     topic_words = [keywords.spelling(stem) for stem in keywords.top(4)]
-    opening = " ".join(lexical.sentences(excerpt)[:2])
+    opening = " ".join(_body_sentences(excerpt, [title or "", *request.headers])[:2])
     summary = lexical.truncate(opening, SUMMARY_CHARS)
     if topic_words:
         summary = f"{summary} Key terms: {', '.join(topic_words)}.".strip()
@@ -130,6 +131,19 @@ def _helper(request: OfflineRequest) -> dict[str, Any]:
         "topic": ", ".join(topic_words) or "unknown",
         "summary": lexical.truncate(summary or "unknown", 900),
     }
+
+
+def _body_sentences(excerpt: str, headings: Sequence[str]) -> list[str]:
+    """Sentences of running text: no byline, date line, heading or fragment of a few words."""
+    skip = {heading.strip().casefold() for heading in headings}
+    found = []
+    for sentence in lexical.sentences(excerpt):
+        if _AUTHOR.match(sentence) or _DATE_LINE.match(sentence):
+            continue
+        if sentence.lstrip("# ").casefold() in skip or len(sentence.split()) < MIN_SENTENCE_WORDS:
+            continue
+        found.append(sentence)
+    return found
 
 
 # --- classification -----------------------------------------------------------------------
