@@ -52,7 +52,7 @@ class OfflineRequest:
     parent_path: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     allowed: list[str] | None = None
-    tree: prompts._Branches = field(default_factory=dict)
+    tree: prompts.Outline = field(default_factory=dict)
     full_levels: set[int] = field(default_factory=set)
     candidates: list[str] = field(default_factory=list)
     descriptions: dict[str, str] = field(default_factory=dict)
@@ -213,14 +213,14 @@ def _descriptions(names: list[str], lines: list[str]) -> dict[str, str]:
     return found
 
 
-def _tree(frame: str) -> prompts._Branches:
+def _tree(frame: str) -> prompts.Outline:
     """Rebuild the outline drawn by ``path_classification_prompt``."""
-    root: prompts._Branches = {}
+    root: prompts.Outline = {}
     lines = frame.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith(prompts.TREE_HEADER)), None)
     if start is None:
         return root
-    stack: list[prompts._Branches] = [root]
+    stack: list[prompts.Outline] = [root]
     for line in lines[start + 1 :]:
         stripped = line.lstrip(" ")
         if not stripped.startswith("- "):

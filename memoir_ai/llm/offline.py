@@ -222,7 +222,7 @@ def _classify_paths(request: OfflineRequest) -> list[dict[str, Any]]:
     return answers
 
 
-def _names_at(tree: prompts._Branches, level: int) -> list[str]:
+def _names_at(tree: prompts.Outline, level: int) -> list[str]:
     nodes = [tree]
     for _ in range(level - 1):
         nodes = [child for node in nodes for child in node.values()]

@@ -39,7 +39,8 @@ CANDIDATES_HEADER = "Candidate categories:"
 EXCERPT_HEADER = "Opening excerpt:"
 PATH_SEPARATOR = " > "
 
-_Branches = dict[str, "_Branches"]
+Outline = dict[str, "Outline"]
+"""A category tree drawn from paths: name → children."""
 
 _INSTRUCTIONS = {
     LLMPurpose.HELPER: (
@@ -314,14 +315,14 @@ def _blocks(chunks: Sequence[PromptChunk]) -> list[str]:
 
 def _outline(tree: Sequence[Sequence[str]]) -> list[str]:
     """Draw paths as an indented outline, each branch once, children in first-seen order."""
-    root: _Branches = {}
+    root: Outline = {}
     for path in tree:
         node = root
         for name in path:
             node = node.setdefault(name, {})
     lines: list[str] = []
 
-    def draw(node: _Branches, indent: int) -> None:
+    def draw(node: Outline, indent: int) -> None:
         for name, children in node.items():
             lines.append(f"{'  ' * indent}- {name}")
             draw(children, indent + 1)
