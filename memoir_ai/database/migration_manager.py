@@ -377,10 +377,14 @@ class MigrationManager:
             error = as_database_error(exc, self.engine.url)
             if isinstance(error, DatabaseConnectionError):
                 raise error from exc
+            remedy = "see `memoir db status` and `memoir db validate`"
+            if connection.dialect.name == "mysql":
+                remedy += (
+                    "; MySQL/MariaDB cannot roll back schema changes, so a half-applied "
+                    "migration may need a manual fix and `memoir db stamp`"
+                )
             raise MigrationError(
-                f"A migration failed on {self.database_url}: {error.message}",
-                remedy="see `memoir db status`; MySQL/MariaDB cannot roll back schema changes, "
-                "so a half-applied migration may need `memoir db stamp` after a manual fix.",
+                f"A migration failed on {self.database_url}: {error.message}", remedy=remedy + "."
             ) from exc
         connection.commit()
 
