@@ -1,4 +1,4 @@
-"""TextChunker: cut a text into token-sized chunks that cover it exactly.
+r"""TextChunker: cut a text into token-sized chunks that cover it exactly.
 
 Guarantees, for any non-blank text (``tests/unit/test_chunker_properties.py`` checks each):
 
@@ -11,8 +11,11 @@ Guarantees, for any non-blank text (``tests/unit/test_chunker_properties.py`` ch
 - a chunk ends at a paragraph break or delimiter whenever one lies where the chunk may end
   (between ``min_tokens`` and ``max_tokens``), preferring paragraph breaks so that a
   paragraph that fits stays whole; failing that, between words; inside a word only when
-  the allowed range has no whitespace at all, and then never inside a user-perceived
-  character (see :func:`memoir_ai.text._cuts.is_grapheme_boundary`).
+  the allowed range has no whitespace at all, and then never inside a code point nor
+  between ``\r\n``, and inside a user-perceived character (see
+  :func:`memoir_ai.text._cuts.is_grapheme_boundary`) only when no cut between whole
+  characters gives a chunk within the limits (an emoji sequence longer than the gap
+  between the limits).
 
 Speed: the text is encoded once; a chunk's count is the difference of two token indexes,
 corrected by re-encoding only the few characters between each cut and its nearest clean
@@ -282,25 +285,59 @@ class _ChunkPlan:
         return None
 
     def _token_cut(self, start: int, first: int) -> tuple[int, CutKind, int]:
-        """Inside a word: the latest token boundary that fits, keeping characters whole."""
-        for whole_graphemes in (True, False):
-            count = min(first + self.max, self.total - 1)
-            tried: set[int] = set()
-            while count > first:
-                count = self._boundary_at_or_before(count, first, start, whole_graphemes)
-                offset = self.ends[count - 1] if count > first else start
-                if count <= first or offset in tried:
-                    break
-                tried.add(offset)
-                tokens = self.exact(start, offset)
-                if tokens <= self.max:
-                    return offset, "token", tokens
-                count -= max(1, tokens - self.max)
-        # Only a single character longer than max_tokens gets here: emit it rather than fail.
+        """Inside a word: the latest token boundary that fits, keeping characters whole.
+
+        A user-perceived character (an emoji sequence, a letter with its accents) is split
+        between code points only when no cut that keeps characters whole gives a chunk
+        within the limits; a chunk falls short of ``min_tokens`` only when nothing fits.
+        """
+        for at_least_min, whole_graphemes in ((True, True), (True, False), (False, True)):
+            found = self._latest_token_boundary(start, first, whole_graphemes, at_least_min)
+            if found is not None:
+                return found
+        # Only a single code point longer than max_tokens gets here: emit it rather than fail.
         end = start + 1
         if self.text[start:end] == "\r" and self.text[end : end + 1] == "\n":
             end += 1
         return end, "token", self.exact(start, end)
+
+    def _latest_token_boundary(
+        self, start: int, first: int, whole_graphemes: bool, at_least_min: bool
+    ) -> tuple[int, CutKind, int] | None:
+        count = min(first + self.max, self.total - 1)
+        overshot: int | None = None  # the lowest count found above max_tokens
+        while count > first:
+            count = self._boundary_at_or_before(count, first, start, whole_graphemes)
+            if count <= first:
+                return None
+            offset = self.ends[count - 1]
+            tokens = self.exact(start, offset)
+            if tokens > self.max:
+                overshot = count
+                count -= max(1, tokens - self.max)
+                continue
+            if tokens >= self.min or not at_least_min:
+                return offset, "token", tokens
+            # Counts are not monotonic across a jump: look at each boundary skipped over.
+            if overshot is not None:
+                return self._scan_between(start, count, overshot, first, whole_graphemes)
+            return None
+        return None
+
+    def _scan_between(
+        self, start: int, low: int, high: int, first: int, whole_graphemes: bool
+    ) -> tuple[int, CutKind, int] | None:
+        count = high - 1
+        while count > low:
+            count = self._boundary_at_or_before(count, first, start, whole_graphemes)
+            if count <= low:
+                return None
+            offset = self.ends[count - 1]
+            tokens = self.exact(start, offset)
+            if self.min <= tokens <= self.max:
+                return offset, "token", tokens
+            count -= 1
+        return None
 
     def _boundary_at_or_before(
         self, count: int, first: int, start: int, whole_graphemes: bool
