@@ -7,7 +7,8 @@ ordinary SQL database, and retrieved by walking that tree. Heavy modules
 
 from __future__ import annotations
 
-from memoir_ai.config import MemoirAIConfig
+from typing import TYPE_CHECKING, Any
+
 from memoir_ai.errors import (
     ClassificationError,
     ConfigurationError,
@@ -19,6 +20,9 @@ from memoir_ai.errors import (
     QueryError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from memoir_ai.config import MemoirAIConfig
 
 __version__ = "0.1.0"
 
@@ -35,3 +39,17 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load MemoirAIConfig on first use: pydantic-settings costs ~0.25 s, too much for `--help`."""
+    if name == "MemoirAIConfig":
+        from memoir_ai.config import MemoirAIConfig
+
+        return MemoirAIConfig
+    raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, including the lazily loaded ones."""
+    return sorted({*globals(), *__all__})
