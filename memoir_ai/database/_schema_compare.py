@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData
 
 __all__ = [
     "VERSION_TABLE",
@@ -27,6 +27,7 @@ __all__ = [
     "compare_options",
     "describe_differences",
     "memoir_table_names",
+    "schema_differences",
 ]
 
 # Our own version table, so a database shared with an application that uses
@@ -138,3 +139,12 @@ def _table_and_name(operation: str, diff: tuple[Any, ...]) -> tuple[str, str]:
     columns = ", ".join(str(column.name) for column in getattr(item, "columns", ()))
     label = f"{item.name or 'unnamed'} ({columns})" if columns else str(item.name)
     return str(item.table.name if item.table is not None else item.parent.name), label
+
+
+def schema_differences(connection: Connection, metadata: MetaData) -> list[SchemaDifference]:
+    """How the live schema differs from ``metadata``, by Alembic's autogenerate comparison."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts=compare_options(metadata))
+    return describe_differences(compare_metadata(context, metadata))

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from memoir_ai.database._schema_compare import SchemaDifference
+from sqlalchemy import Connection, MetaData, func, inspect, select, table
+
+from memoir_ai.database._schema_compare import (
+    VERSION_TABLE,
+    SchemaDifference,
+    schema_differences,
+)
+
+if TYPE_CHECKING:
+    from memoir_ai.database._revisions import RevisionCatalog
 
 __all__ = [
     "InitializationAction",
@@ -14,7 +23,10 @@ __all__ = [
     "SchemaValidation",
     "TableInfo",
     "build_table_info",
+    "validate_schema",
 ]
+
+UPGRADE_COMMAND = "memoir db upgrade"
 
 InitializationAction = Literal["created", "upgraded", "adopted", "unchanged", "inspected"]
 
@@ -150,3 +162,38 @@ def build_table_info(
         )
         for name, bucket in buckets.items()
     ]
+
+
+def validate_schema(
+    connection: Connection, revisions: RevisionCatalog, metadata: MetaData, current: str | None
+) -> SchemaValidation:
+    """Compare the live schema with ``metadata``; ``current`` is the database's revision."""
+    known = revisions.is_known(current)
+    pending = revisions.pending(current, "") if known else []
+    present = set(inspect(connection).get_table_names())
+    owned = set(metadata.tables)
+    differences = schema_differences(connection, metadata)
+    if not known:
+        message = revisions.unknown_revision_message(current)
+        differences.insert(0, SchemaDifference(VERSION_TABLE, "changed", str(current), message))
+    problems = [str(difference) for difference in differences]
+    if pending:
+        problems.insert(
+            0,
+            f"{len(pending)} migration(s) pending ({', '.join(pending)}): run `{UPGRADE_COMMAND}`",
+        )
+    counts = {name: _row_count(connection, name) for name in owned & present}
+    return SchemaValidation(
+        is_valid=known and not pending and not differences,
+        current_revision=current,
+        head_revision=revisions.head,
+        pending_migrations=pending,
+        tables_exist=owned <= present,
+        table_info=build_table_info(sorted(owned), present, counts, differences),
+        extra_tables=sorted(present - owned - {VERSION_TABLE}),
+        problems=problems,
+    )
+
+
+def _row_count(connection: Connection, name: str) -> int:
+    return int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())

@@ -20,29 +20,28 @@ from types import TracebackType
 from typing import Literal, TypeVar, overload
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, table
+from sqlalchemy import Connection, Engine, MetaData, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database import migrations
 from memoir_ai.database._locks import migration_lock
-from memoir_ai.database._schema_compare import (
-    VERSION_TABLE,
-    SchemaDifference,
-    compare_options,
-    describe_differences,
+from memoir_ai.database._revisions import (
+    MIGRATIONS_DIR,
+    RevisionCatalog,
+    alembic_config,
+    recorded_revision,
 )
+from memoir_ai.database._schema_compare import VERSION_TABLE, schema_differences
 from memoir_ai.database._schema_report import (
+    UPGRADE_COMMAND,
     InitializationResult,
     MigrationInfo,
     SchemaValidation,
-    build_table_info,
+    validate_schema,
 )
 from memoir_ai.database.engine import as_database_error, connect_with_retry, create_database_engine
 from memoir_ai.database.models import Base
@@ -51,6 +50,7 @@ from memoir_ai.database.urls import is_sqlite_memory, mask_url
 from memoir_ai.errors import DatabaseConnectionError, MigrationError
 
 __all__ = [
+    "MIGRATIONS_DIR",
     "InitializationResult",
     "MigrationInfo",
     "MigrationManager",
@@ -59,8 +59,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(migrations.__file__).parent
-UPGRADE_COMMAND = "memoir db upgrade"
 _T = TypeVar("_T")
 
 
@@ -76,7 +74,7 @@ class MigrationManager:
         self.config = config
         self._engine = engine
         self._owns_engine = engine is None
-        self._script: ScriptDirectory | None = None
+        self.revisions = RevisionCatalog()
 
     def __enter__(self) -> MigrationManager:
         """Use the manager in a ``with`` block that closes it."""
@@ -111,17 +109,13 @@ class MigrationManager:
 
     @property
     def script(self) -> ScriptDirectory:
-        """The revisions shipped with this version of memoir-ai."""
-        if self._script is None:
-            self._script = ScriptDirectory.from_config(self._alembic_config())
-        return self._script
+        """Alembic's view of the revisions shipped with this version of memoir-ai."""
+        return self.revisions.script
 
     @property
     def head_revision(self) -> str:
         """The newest revision this code knows."""
-        head = self.script.get_current_head()
-        assert head is not None, "memoir-ai ships at least one revision"
-        return head
+        return self.revisions.head
 
     # -- reading the state --------------------------------------------------------------
 
@@ -139,56 +133,14 @@ class MigrationManager:
 
     def get_migration_history(self) -> list[MigrationInfo]:
         """Every revision this code knows, oldest first, marked current and applied."""
-        current = self.get_current_revision()
-        known = self._history_ids()
-        applied = set(known[: known.index(current) + 1]) if current in known else set()
-        return [
-            MigrationInfo(
-                revision=script.revision,
-                down_revision=_single(script.down_revision),
-                description=(script.doc or "").strip(),
-                is_current=script.revision == current,
-                is_applied=script.revision in applied,
-                is_head=script.revision == self.head_revision,
-            )
-            for script in self._history_scripts()
-        ]
+        return self.revisions.history(self.get_current_revision())
 
     def validate_database_schema(self) -> SchemaValidation:
         """Compare the live schema with the models: revision, tables, columns, indexes, rows."""
 
         def validate(connection: Connection) -> SchemaValidation:
             current = self._current_revision(connection)
-            known = current is None or current in self._history_ids()
-            pending = self._pending(current) if known else []
-            present = set(inspect(connection).get_table_names())
-            owned = set(Base.metadata.tables)
-            differences = self._differences(connection)
-            if not known:
-                differences.insert(
-                    0,
-                    SchemaDifference(
-                        VERSION_TABLE, "changed", str(current), self._newer_message(current)
-                    ),
-                )
-            counts = {name: _row_count(connection, name) for name in owned & present}
-            problems = [str(difference) for difference in differences]
-            if pending:
-                problems.insert(
-                    0,
-                    f"{len(pending)} migration(s) pending ({', '.join(pending)}): "
-                    f"run `{UPGRADE_COMMAND}`",
-                )
-            return SchemaValidation(
-                is_valid=known and not pending and not differences,
-                current_revision=current,
-                head_revision=self.head_revision,
-                pending_migrations=pending,
-                tables_exist=owned <= present,
-                table_info=build_table_info(sorted(owned), present, counts, differences),
-                extra_tables=sorted(present - owned - {VERSION_TABLE}),
-                problems=problems,
-            )
+            return validate_schema(connection, self.revisions, Base.metadata, current)
 
         return self._run(validate)
 
@@ -356,15 +308,6 @@ class MigrationManager:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _alembic_config(self, connection: Connection | None = None) -> Config:
-        config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        # Passed as an attribute: the ini parser would choke on a '%' in a password.
-        config.attributes["database_url"] = self.engine.url.render_as_string(hide_password=False)
-        if connection is not None:
-            config.attributes["connection"] = connection
-        return config
-
     def _alembic(self, connection: Connection, action: Callable[[Config], object]) -> None:
         try:
             action(self._alembic_config(connection))
@@ -410,46 +353,17 @@ class MigrationManager:
             raise as_database_error(exc, self.engine.url) from exc
 
     def _current_revision(self, connection: Connection) -> str | None:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        heads = context.get_current_heads()
-        if len(heads) > 1:
-            raise MigrationError(
-                f"The database {self.database_url} records several revisions at once: "
-                f"{', '.join(heads)}.",
-                remedy="stamp the right one with `memoir db stamp REVISION`.",
-            )
-        return heads[0] if heads else None
-
-    def _history_scripts(self) -> list[Script]:
-        return list(reversed(list(self.script.walk_revisions())))
-
-    def _history_ids(self) -> list[str]:
-        return [script.revision for script in self._history_scripts()]
+        return recorded_revision(connection, self.database_url)
 
     def _pending(self, current: str | None) -> list[str]:
-        self._check_known(current)
-        known = self._history_ids()
-        return known if current is None else known[known.index(current) + 1 :]
-
-    def _newer_message(self, current: str | None) -> str:
-        return (
-            f"the database is at revision {current!r}, which this version of memoir-ai does "
-            f"not know (its newest is {self.head_revision!r})"
-        )
+        return self.revisions.pending(current, self.database_url)
 
     def _check_known(self, revision: str | None) -> None:
-        if revision is None or revision in self._history_ids():
-            return
-        raise MigrationError(
-            f"Cannot work on {self.database_url}: {self._newer_message(revision)}; "
-            "it was probably written by a newer memoir-ai.",
-            remedy="upgrade memoir-ai (pip install -U memoir-ai) or point --db at another "
-            "database.",
-        )
+        self.revisions.check_known(revision, self.database_url)
 
-    def _differences(self, connection: Connection) -> list[SchemaDifference]:
-        context = MigrationContext.configure(connection, opts=compare_options(Base.metadata))
-        return describe_differences(compare_metadata(context, Base.metadata))
+    def _alembic_config(self, connection: Connection | None = None) -> Config:
+        url = self.engine.url.render_as_string(hide_password=False)
+        return alembic_config(url, connection)
 
     def _inspect_only(self, connection: Connection) -> InitializationResult:
         current = self._current_revision(connection)
@@ -483,7 +397,7 @@ class MigrationManager:
         return self._result(connection, created, action in ("created", "adopted"), current, action)
 
     def _adopt(self, connection: Connection) -> None:
-        differences = self._differences(connection)
+        differences = schema_differences(connection, Base.metadata)
         if differences:
             lines = "; ".join(str(difference) for difference in differences)
             raise MigrationError(
@@ -542,13 +456,3 @@ class MigrationManager:
                 remedy="check the revisions with `memoir db history`.",
             ) from exc
         return buffer.getvalue()
-
-
-def _single(down_revision: str | list[str] | tuple[str, ...] | None) -> str | None:
-    if isinstance(down_revision, list | tuple):
-        return ", ".join(down_revision)
-    return down_revision
-
-
-def _row_count(connection: Connection, name: str) -> int:
-    return int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
