@@ -63,6 +63,10 @@ def _revision_label(revision: str | None, head: str) -> str:
     return f"{revision} (head)" if revision == head else f"{revision} (head is {head})"
 
 
+def _rows(count: int | None) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
+
+
 def _describe_init(result: InitializationResult) -> str:
     tables = ", ".join(result.tables_created)
     return {
@@ -99,7 +103,7 @@ def status(ctx: typer.Context) -> None:
     verdict = "valid" if report.is_valid else f"{len(report.problems)} problem(s)"
     out.print(f"Schema: {verdict}" + ("" if report.is_valid else " (see `memoir db validate`)"))
     for table in report.table_info:
-        rows = f"{table.row_count} rows" if table.exists else "missing"
+        rows = "missing" if not table.exists else _rows(table.row_count)
         out.print(f"  {table.name:<20} {rows}")
 
 

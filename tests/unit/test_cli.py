@@ -98,7 +98,8 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
     code = (
         "import sys, memoir_ai.cli.main; "
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic_ai', 'litellm', 'rich', "
-        "'memoir_ai.database') if m in sys.modules]; print(','.join(heavy))"
+        "'memoir_ai.database', 'pydantic_settings', 'memoir_ai.config') "
+        "if m in sys.modules]; print(','.join(heavy))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
