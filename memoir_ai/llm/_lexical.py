@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 __all__ = [
     "Profile",
@@ -27,6 +28,7 @@ __all__ = [
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE = re.compile(r"[^.!?…。！？\n]+(?:[.!?…。！？]+|\n|$)")
 MIN_WORD_LENGTH = 3
+PREFIX_LETTERS = 5
 
 _STOPWORD_LIST = """
     a about above across after afterwards again against all almost alone along already also
@@ -72,6 +74,15 @@ class Profile:
             key=lambda stem_: (-round(self.weights[stem_], 9), order[stem_]),
         )
         return ranked[:count]
+
+    @cached_property
+    def by_prefix(self) -> dict[str, list[str]]:
+        """Stems of at least :data:`PREFIX_LETTERS` letters, grouped by their first letters."""
+        index: dict[str, list[str]] = {}
+        for stem_ in self.weights:
+            if len(stem_) >= PREFIX_LETTERS:
+                index.setdefault(stem_[:PREFIX_LETTERS], []).append(stem_)
+        return index
 
     def spelling(self, stem_: str) -> str:
         """The most frequent spelling of ``stem_`` in the text."""
@@ -131,16 +142,17 @@ def profile(text: str) -> Profile:
     return Profile(weights, spellings)
 
 
-def name_stems(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def name_stems(name: str) -> tuple[str, ...]:
     """The stems of a category name's content words (all its words if none is a content word)."""
-    stems = [stemmed for stemmed, _ in keywords(name)]
+    stems = tuple(stemmed for stemmed, _ in keywords(name))
     if stems:
         return stems
-    return [stem(word.lower()) for word in _WORD.findall(name)]
+    return tuple(stem(word.lower()) for word in _WORD.findall(name))
 
 
-def name_score(name: str, weights: Mapping[str, float]) -> float:
-    """How much of ``weights`` a category name covers: the weight of its stems.
+def name_score(name: str, keywords_profile: Profile) -> float:
+    """How much of a profile a category name covers: the weight of its stems.
 
     A stem of the name that only shares a long prefix with a keyword (at least
     five letters: ``astronomy``/``astronomer``) counts for half.
@@ -148,13 +160,15 @@ def name_score(name: str, weights: Mapping[str, float]) -> float:
     stems = name_stems(name)
     if not stems:
         return 0.0
+    weights = keywords_profile.weights
     score = 0.0
     for stemmed in stems:
         if stemmed in weights:
             score += weights[stemmed]
-        elif len(stemmed) >= 5:
+        elif len(stemmed) >= PREFIX_LETTERS:
+            candidates = keywords_profile.by_prefix.get(stemmed[:PREFIX_LETTERS], ())
             score += 0.5 * max(
-                (weight for other, weight in weights.items() if _shares_prefix(stemmed, other)),
+                (weights[other] for other in candidates if _shares_prefix(stemmed, other)),
                 default=0.0,
             )
     return score / math.sqrt(len(stems))
@@ -199,4 +213,4 @@ def _shares_prefix(left: str, right: str) -> bool:
         if a != b:
             break
         common += 1
-    return common >= max(5, math.ceil(0.75 * min(len(left), len(right))))
+    return common >= max(PREFIX_LETTERS, math.ceil(0.75 * min(len(left), len(right))))

@@ -168,7 +168,7 @@ def _choose(
     exclude: set[str],
 ) -> str:
     """Reuse the best existing name when it fits (or must), else make a new one."""
-    scores = [lexical.name_score(name, weights.weights) for name in existing]
+    scores = [lexical.name_score(name, weights) for name in existing]
     best = max(range(len(existing)), key=lambda index: (scores[index], -index), default=None)
     fresh_stems = weights.top(NAME_WORDS, exclude=exclude)
     fresh_score = sum(weights.weights[stem] for stem in fresh_stems)
@@ -238,9 +238,9 @@ def _select(request: OfflineRequest) -> list[dict[str, Any]]:
     scores = []
     for index, name in enumerate(candidates):
         description = request.descriptions.get(name, "")
-        score = lexical.name_score(name, question.weights)
+        score = lexical.name_score(name, question)
         if description:
-            score += 0.5 * lexical.name_score(description, question.weights)
+            score += 0.5 * lexical.name_score(description, question)
         scores.append((-score, index))
     chosen = [candidates[index] for _, index in sorted(scores)[: request.count]]
     return [
