@@ -291,10 +291,15 @@ class _ChunkPlan:
         between code points only when no cut that keeps characters whole gives a chunk
         within the limits; a chunk falls short of ``min_tokens`` only when nothing fits.
         """
-        for at_least_min, whole_graphemes in ((True, True), (True, False), (False, True)):
-            found = self._latest_token_boundary(start, first, whole_graphemes, at_least_min)
-            if found is not None:
-                return found
+        found = self._latest_token_boundary(start, first, True, True)
+        if found is None:  # rare: emoji sequences or scripts packed tighter than the limits
+            found = self._latest_grapheme_boundary(start, first)
+        if found is None:
+            found = self._latest_token_boundary(start, first, False, True)
+        if found is None:
+            found = self._latest_token_boundary(start, first, True, False)
+        if found is not None:
+            return found
         # Only a single code point longer than max_tokens gets here: emit it rather than fail.
         end = start + 1
         if self.text[start:end] == "\r" and self.text[end : end + 1] == "\n":
@@ -318,19 +323,28 @@ class _ChunkPlan:
                 continue
             if tokens >= self.min or not at_least_min:
                 return offset, "token", tokens
-            # Counts are not monotonic across a jump: look at each boundary skipped over.
-            if overshot is not None:
-                return self._scan_between(start, count, overshot, first, whole_graphemes)
-            return None
+            # Counts are not monotonic (a longer word can take fewer tokens): look at each
+            # boundary skipped over, then a little below, before giving up on the minimum.
+            return self._scan_down(start, (overshot or count + 1) - 1, first, whole_graphemes)
         return None
 
-    def _scan_between(
-        self, start: int, low: int, high: int, first: int, whole_graphemes: bool
+    def _latest_grapheme_boundary(self, start: int, first: int) -> tuple[int, CutKind, int] | None:
+        """Any character boundary (not only the whole text's token ends) that fits."""
+        high = self._offset_of_token(first + self.max + _SLACK)
+        low = max(start, self._offset_of_token(first + self.min - _SLACK - 1))
+        for offset in range(min(high, self.length - 1), low, -1):
+            if is_grapheme_boundary(self.text, offset):
+                tokens = self.exact(start, offset)
+                if self.min <= tokens <= self.max:
+                    return offset, "token", tokens
+        return None
+
+    def _scan_down(
+        self, start: int, count: int, first: int, whole_graphemes: bool
     ) -> tuple[int, CutKind, int] | None:
-        count = high - 1
-        while count > low:
+        while count - first >= self.min - _SLACK:
             count = self._boundary_at_or_before(count, first, start, whole_graphemes)
-            if count <= low:
+            if count <= first:
                 return None
             offset = self.ends[count - 1]
             tokens = self.exact(start, offset)
