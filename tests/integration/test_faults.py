@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager, connect_with_retry, create_database_engine
+from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import DatabaseConnectionError
 
 SECRET = "Sup3r-Secret-pw"
@@ -44,13 +45,15 @@ def test_a_server_that_starts_3s_late_is_reached_through_backoff(
             db_retry_attempts=20,
             db_retry_max_seconds=30,
         )
+        # The very first thing a user runs: `memoir db init` against a server still starting.
+        with MigrationManager(config) as migrations:
+            result = migrations.initialize_database()
+            assert result.action == "created"
+            assert result.current_revision == migrations.head_revision
         manager = DatabaseManager(config)
         try:
-            with manager.connect() as connection:
-                assert connection.execute(text("SELECT 1")).scalar() == 1
-            # Sessions work through the same, now verified, engine.
             with manager.session() as session:
-                assert session.execute(text("SELECT 2")).scalar() == 2
+                assert session.execute(text("SELECT COUNT(*) FROM categories")).scalar() == 0
         finally:
             manager.dispose()
     retries = _retry_records(caplog)
