@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
-import types
 
 import memoir_ai
 from memoir_ai import errors
