@@ -99,6 +99,12 @@ def _sqlite_lock(engine: Engine, timeout: float) -> Iterator[None]:
         lock.acquire(timeout=timeout)
     except FileLockTimeout as exc:
         raise _timeout_error(engine, timeout) from exc
+    except OSError as exc:
+        raise MigrationError(
+            f"Cannot create the lock file {lock.lock_file} beside {mask_url(engine.url)}: "
+            f"{exc.strerror or exc}.",
+            remedy="make the database's folder writable for this user.",
+        ) from exc
     try:
         yield
     finally:

@@ -36,6 +36,13 @@ def table_names(manager: MigrationManager) -> set[str]:
 def test_a_new_database_is_created_through_the_migrations(manager: MigrationManager) -> None:
     assert manager.get_current_revision() is None
     assert manager.get_pending_migrations() == ["0001", HEAD]
+    looked = manager.initialize_database(create_tables=False)
+    assert (looked.action, looked.tables_created, looked.pending_migrations) == (
+        "inspected",
+        [],
+        ["0001", HEAD],
+    )
+    assert table_names(manager) & TABLES_AT_HEAD == set()
 
     result = manager.initialize_database()
 

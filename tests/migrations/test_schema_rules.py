@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from _schema_tools import assert_rejected, config_for, insert_tree
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, text
 
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import (
@@ -70,6 +70,35 @@ def test_names_compare_exactly_on_every_backend(connection: Connection) -> None:
         connection.execute(insert(categories).values(name=name, level=1))
     names = connection.execute(select(categories.c.name).order_by(categories.c.id)).scalars()
     assert list(names) == ["Café", "cafe", "CAFE", "Cafe"]
+
+
+@pytest.mark.parametrize("backend", ["mysql"])
+def test_names_compare_exactly_on_a_case_insensitive_mariadb_database(database_url: str) -> None:
+    """A user's database whose default collation ignores case and accents changes nothing."""
+    from sqlalchemy.engine import make_url
+
+    from memoir_ai.database.engine import create_database_engine
+
+    name = make_url(database_url).database
+    engine = create_database_engine(config_for(database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(f"ALTER DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+            )
+    finally:
+        engine.dispose()
+    with MigrationManager(config_for(database_url)) as manager:
+        manager.initialize_database()
+        assert manager.validate_database_schema().is_valid
+        with manager.engine.begin() as connection:
+            for category in ("Café", "cafe", "CAFE"):
+                connection.execute(insert(categories).values(name=category, level=1))
+            assert_rejected(
+                connection,
+                insert(categories).values(name="cafe", level=1),
+                "uq_categories_parent_key_name",
+            )
 
 
 @pytest.mark.parametrize("level", [0, 101, -3])
