@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CliOptions", "configure_logging", "console", "print_error", "scrub"]
 
-_URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)[^@\s]*(@)")
+# Any user:secret@ in a URL, except the literal placeholder of our own examples.
+_URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)(?!password@)[^@\s]*(@)")
 _LOOSE_PASSWORD = re.compile(r"[^/:@\s]+:([^/@\s]+)@")  # in text that is not even a URL
 _MIN_SUBSTRING_SECRET = 4
 
