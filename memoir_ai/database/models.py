@@ -44,6 +44,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -76,7 +77,9 @@ __all__ = [
     "CategoryLimit",
     "Chunk",
     "ContextualHelper",
+    "ContextualHelperVersion",
     "DatabaseSettings",
+    "LLMCall",
     "Source",
     "check_hierarchy_depth",
     "utcnow",
@@ -315,6 +318,73 @@ class Source(TimestampMixin, Base):
     # Hex SHA-256 of the ingested text, to recognise a source seen before.
     content_hash: Mapped[str] = mapped_column(String(64))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
+
+
+# Prompts and answers can be long; MySQL's TEXT stops at 64 KiB.
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+
+class ContextualHelperVersion(Base):
+    """Every helper ever created for a source, oldest first (revision 0003).
+
+    ``contextual_helpers`` holds the current helper of each source; this table
+    keeps each version it replaced, so a regeneration or a user's override can
+    be audited and undone.
+    """
+
+    __tablename__ = "contextual_helper_versions"
+    __table_args__ = (
+        CheckConstraint("token_count >= 0", name="token_count_not_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        UniqueConstraint("source_id", "version"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH))
+    version: Mapped[int] = mapped_column(Integer)
+    helper_text: Mapped[str] = mapped_column(Text)
+    token_count: Mapped[int] = mapped_column(Integer)
+    is_user_provided: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LLMCall(Base):
+    """The audit log: one row per model call, whatever its outcome (revision 0003)."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (
+        CheckConstraint("input_tokens >= 0 AND output_tokens >= 0", name="tokens_not_negative"),
+        CheckConstraint("latency_seconds >= 0", name="latency_not_negative"),
+        Index(None, "started_at"),
+        Index(None, "source_id"),
+        Index(None, "operation_id"),
+        Index(None, "purpose"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # helper, classify, select, summarize or answer.
+    purpose: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    # The source the call was about (ingestion, helpers), if any.
+    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID_LENGTH))
+    # Groups the calls of one ingestion or one query.
+    operation_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    latency_seconds: Mapped[float] = mapped_column(Float)
+    input_tokens: Mapped[int] = mapped_column(Integer)
+    output_tokens: Mapped[int] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    # ok or error.
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    # native or tool: how the typed output travelled.
+    structured_output: Mapped[str] = mapped_column(String(16))
+    request_text: Mapped[str | None] = mapped_column(LongText)
+    response_text: Mapped[str | None] = mapped_column(LongText)
 
 
 def check_hierarchy_depth(objects: list[object], hierarchy_depth: int, session: Session) -> None:

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from _schema_tools import HEAD
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from memoir_ai.cli.main import app
 
-HEAD = "0002"
 MEMOIR = Path(sys.executable).with_name("memoir")
 
 
@@ -88,7 +88,7 @@ def test_the_whole_life_cycle(database_url: str) -> None:
     stamped = run(database_url, "stamp", "0001")
     assert stamped.exit_code == 0, stamped.stderr
     assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == "0001"
-    assert "Revision: 0001 (head is 0002)" in run(database_url, "status").stdout
+    assert f"Revision: 0001 (head is {HEAD})" in run(database_url, "status").stdout
     assert run(database_url, "stamp", "head").exit_code == 0
 
     _execute(database_url, "INSERT INTO category_limits (level, max_categories) VALUES (1, 7)")

@@ -11,7 +11,7 @@ import multiprocessing
 from typing import Any
 
 import pytest
-from _schema_tools import config_for
+from _schema_tools import HEAD, config_for
 from sqlalchemy import func, select, table, text
 
 PROCESSES = 8
@@ -50,7 +50,7 @@ def test_eight_processes_initialize_one_database_once(database_url: str) -> None
     errors = [outcome for outcome in outcomes if outcome[0] == "error"]
     assert errors == []
     assert sorted(outcome[0] for outcome in outcomes) == ["created"] + ["unchanged"] * 7
-    assert {(outcome[1], tuple(outcome[2])) for outcome in outcomes} == {("0002", ())}
+    assert {(outcome[1], tuple(outcome[2])) for outcome in outcomes} == {(HEAD, ())}
 
     from memoir_ai.database._schema_compare import VERSION_TABLE
     from memoir_ai.database.migration_manager import MigrationManager
@@ -59,6 +59,6 @@ def test_eight_processes_initialize_one_database_once(database_url: str) -> None
         assert manager.validate_database_schema().is_valid
         with manager.engine.connect() as connection:
             versions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
-            assert [row[0] for row in versions] == ["0002"]
+            assert [row[0] for row in versions] == [HEAD]
             settings = select(func.count()).select_from(table("memoir_settings"))
             assert connection.execute(settings).scalar_one() == 1

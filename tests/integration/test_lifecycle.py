@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _schema_tools import TABLES_AT_HEAD, all_rows, config_for, insert_tree, plain_engine
+from _schema_tools import (
+    HEAD,
+    REVISIONS,
+    TABLES_AT_HEAD,
+    all_rows,
+    config_for,
+    insert_tree,
+    plain_engine,
+)
 from sqlalchemy import inspect, text
 
 from memoir_ai.database._schema_compare import VERSION_TABLE
@@ -18,8 +26,7 @@ from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import Base
 from memoir_ai.errors import ConfigurationError, MigrationError
 
-HEAD = "0002"
-TABLES_AT_0001 = TABLES_AT_HEAD - {"sources"}
+TABLES_AT_0001 = TABLES_AT_HEAD - {"sources", "llm_calls", "contextual_helper_versions"}
 
 
 @pytest.fixture
@@ -35,12 +42,12 @@ def table_names(manager: MigrationManager) -> set[str]:
 
 def test_a_new_database_is_created_through_the_migrations(manager: MigrationManager) -> None:
     assert manager.get_current_revision() is None
-    assert manager.get_pending_migrations() == ["0001", HEAD]
+    assert manager.get_pending_migrations() == REVISIONS
     looked = manager.initialize_database(create_tables=False)
     assert (looked.action, looked.tables_created, looked.pending_migrations) == (
         "inspected",
         [],
-        ["0001", HEAD],
+        REVISIONS,
     )
     assert table_names(manager) & TABLES_AT_HEAD == set()
 
@@ -82,7 +89,7 @@ def test_upgrading_a_populated_database_keeps_every_row(manager: MigrationManage
 
     validation = manager.validate_database_schema()
     assert not validation.is_valid
-    assert validation.pending_migrations == [HEAD]
+    assert validation.pending_migrations == REVISIONS[1:]
     assert validation.table("sources").exists is False
     with pytest.raises(MigrationError, match="memoir db upgrade"):
         manager.require_current_schema()
@@ -94,7 +101,7 @@ def test_upgrading_a_populated_database_keeps_every_row(manager: MigrationManage
         "0001",
         HEAD,
     )
-    assert result.tables_created == ["sources"]
+    assert result.tables_created == sorted(TABLES_AT_HEAD - TABLES_AT_0001)
     with manager.engine.connect() as connection:
         after = all_rows(connection, TABLES_AT_0001)
     settings = after.pop("memoir_settings")
@@ -170,10 +177,14 @@ def test_down_to_base_and_back_to_head(manager: MigrationManager) -> None:
     manager.initialize_database()
     assert manager.downgrade("base") is None
     assert table_names(manager) & TABLES_AT_HEAD == set()
-    assert [entry.is_applied for entry in manager.get_migration_history()] == [False, False]
+    assert [entry.is_applied for entry in manager.get_migration_history()] == [False] * len(
+        REVISIONS
+    )
     assert manager.upgrade() == HEAD
     assert manager.validate_database_schema().is_valid
-    assert [entry.is_current for entry in manager.get_migration_history()] == [False, True]
+    assert [entry.is_current for entry in manager.get_migration_history()] == [False] * (
+        len(REVISIONS) - 1
+    ) + [True]
 
 
 def test_offline_sql_is_written_for_the_right_dialect_and_runs_nothing(

@@ -9,7 +9,7 @@ exactly what the models promise, constraints and all.
 from __future__ import annotations
 
 import pytest
-from _schema_tools import TABLES_AT_HEAD, config_for, schema_snapshot
+from _schema_tools import REVISIONS, TABLES_AT_HEAD, config_for, schema_snapshot
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Index, MetaData, String, inspect
@@ -29,10 +29,10 @@ def test_single_head_and_linear_history(sqlite_url: str) -> None:
     with MigrationManager(config_for(sqlite_url)) as manager:
         assert manager.script.get_heads() == [manager.head_revision]
         history = manager.get_migration_history()
-    assert [entry.revision for entry in history] == ["0001", "0002"]
-    assert [entry.down_revision for entry in history] == [None, "0001"]
+    assert [entry.revision for entry in history] == REVISIONS
+    assert [entry.down_revision for entry in history] == [None, *REVISIONS[:-1]]
     assert all(entry.description for entry in history)
-    assert [entry.is_head for entry in history] == [False, True]
+    assert [entry.is_head for entry in history] == [False] * (len(REVISIONS) - 1) + [True]
 
 
 def test_migrations_ship_inside_the_package() -> None:
@@ -42,6 +42,7 @@ def test_migrations_ship_inside_the_package() -> None:
     assert sorted(path.name for path in (MIGRATIONS_DIR / "versions").glob("0*.py")) == [
         "0001_initial_schema.py",
         "0002_sources.py",
+        "0003_audit_and_helper_history.py",
     ]
 
 
