@@ -67,6 +67,8 @@ def write(results: dict[str, list[Figure]], path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     console = Console()
+    if not console.is_terminal:  # `make bench` output piped or logged: keep notes readable
+        console = Console(width=160)
     discover()
     results = run(argv, console)
     render(results, console)

@@ -86,8 +86,11 @@ class CutFinder:
         cuts: list[tuple[int, bool]] = []
         length = len(text)
         search_end = min(high, length)
+        carriage_returns = "\r" in text[low:search_end]
         while True:
-            position = max(text.rfind("\n", low, search_end), text.rfind("\r", low, search_end))
+            position = text.rfind("\n", low, search_end)
+            if carriage_returns:
+                position = max(position, text.rfind("\r", low, search_end))
             if position < 0:
                 return cuts
             run_start, run_end = position, position + 1
