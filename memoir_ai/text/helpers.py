@@ -36,6 +36,7 @@ __all__ = [
     "detect_headers",
     "detect_title",
     "fit_to_tokens",
+    "join_chunks",
     "parse_helper_date",
     "sample_source",
     "validate_helper_fields",
@@ -138,7 +139,7 @@ def sample_source(
     tokens, whichever is smaller; a chunk that would cross the token limit is
     cut at a word boundary so the limit holds.
     """
-    text = full_text if full_text is not None else "\n\n".join(chunks)
+    text = full_text if full_text is not None else join_chunks(chunks)
     parts: list[str] = []
     used = 0
     for chunk in chunks[:max_chunks]:
@@ -156,10 +157,27 @@ def sample_source(
         file_name=file_name,
         title=detect_title(text, file_name),
         headers=detect_headers(text),
-        excerpt="\n\n".join(parts),
+        excerpt=join_chunks(parts),
         excerpt_tokens=used,
         excerpt_chunks=len(parts),
     )
+
+
+def join_chunks(chunks: Sequence[str]) -> str:
+    """Rejoin consecutive chunks: as they are when they keep their own whitespace.
+
+    The chunker's chunks are exact slices of the source, separators included,
+    so they are concatenated unchanged; a chunk that was stripped (no
+    whitespace at its end nor at the next one's start) is separated by a blank
+    line instead, so words of two chunks never run together.
+    """
+    joined: list[str] = []
+    for chunk in chunks:
+        if joined and not (joined[-1][-1:].isspace() or chunk[:1].isspace()):
+            joined.append("\n\n")
+        if chunk:
+            joined.append(chunk)
+    return "".join(joined)
 
 
 def parse_helper_date(value: str) -> str:

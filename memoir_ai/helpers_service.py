@@ -1,0 +1,423 @@
+"""Contextual helpers end to end: written by a model or by a user, stored per source, versioned.
+
+:class:`ContextualHelperService` ties the pure parts of
+:mod:`memoir_ai.text.helpers` to a model (through an
+:class:`~memoir_ai.llm.agents.AgentFactory`) and to the database (through
+:mod:`memoir_ai.database.helpers_repository`):
+
+- :meth:`~ContextualHelperService.generate_helper` samples a source (file
+  name, detected title and headers, the first 5 chunks or 2,000 tokens,
+  whichever is smaller), asks the model for a :class:`GeneratedHelper`, trims
+  its text to :data:`HELPER_MAX_TOKENS` with :func:`fit_to_tokens` (the model's
+  answer is never trusted to respect the ceiling) and stores it as the next
+  version. A source that already has a helper keeps it: helpers are built once
+  per source, and a user-provided helper is never replaced by a generated one
+  unless ``replace=True`` says so.
+- :meth:`~ContextualHelperService.regenerate_helper` does the same from the
+  chunks stored for the source, always creating a new version.
+- :meth:`~ContextualHelperService.set_user_helper` stores a user's helper
+  (composed from :class:`HelperFields`, or given as text) as the next version;
+  it overrides whatever was there.
+
+No database transaction is open while a model is called: the current helper
+is read in one short session, the model runs, and the result is written in a
+second transaction that checks again that no user-provided helper arrived in
+the meantime. Every creation is logged; a generated one also adds its call to
+the ``llm_calls`` audit log (a failed call is recorded there too).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from memoir_ai._sync import run_sync
+from memoir_ai.errors import ValidationError
+from memoir_ai.text.helpers import (
+    HELPER_MAX_TOKENS,
+    HelperFields,
+    SourceSample,
+    compose_helper,
+    fit_to_tokens,
+    join_chunks,
+    sample_source,
+    validate_helper_fields,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from memoir_ai.database.engine import DatabaseManager
+    from memoir_ai.database.helpers_repository import StoredHelper
+    from memoir_ai.llm.agents import AgentFactory
+    from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.text.tokens import TokenCounter
+
+__all__ = ["ContextualHelperService", "HelperOutcome", "HelperPreview"]
+
+logger = logging.getLogger(__name__)
+
+ResultT = TypeVar("ResultT")
+
+# Two first-ever writers of one source collide on its unique row; the loser tries again.
+_STORE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class HelperPreview:
+    """A user's helper before it is stored: the checked fields, the text and its token count."""
+
+    fields: HelperFields
+    helper_text: str
+    token_count: int
+
+
+@dataclass(frozen=True)
+class HelperOutcome:
+    """What :meth:`ContextualHelperService.generate_helper` did.
+
+    ``helper`` is the helper in force afterwards; ``created`` says whether this
+    call stored a new version; ``call`` is the model call made, if any.
+    """
+
+    helper: StoredHelper
+    created: bool
+    call: LLMCallRecord | None = None
+
+
+class ContextualHelperService:
+    """Creates, stores, reads and regenerates the contextual helpers of sources."""
+
+    def __init__(
+        self, database: DatabaseManager, agents: AgentFactory, counter: TokenCounter
+    ) -> None:
+        """Work on ``database``, ask ``agents``' model, count tokens with ``counter``."""
+        self.database = database
+        self.agents = agents
+        self.counter = counter
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get_helper(self, source_id: str) -> StoredHelper | None:
+        """The helper in force for ``source_id``, or None."""
+        from memoir_ai.database.helpers_repository import get_helper
+
+        with self.database.session() as session:
+            return get_helper(session, _checked_source_id(source_id))
+
+    def helper_history(self, source_id: str) -> list[StoredHelper]:
+        """Every version of the helper of ``source_id``, oldest first."""
+        from memoir_ai.database.helpers_repository import list_helper_versions
+
+        with self.database.session() as session:
+            return list_helper_versions(session, _checked_source_id(source_id))
+
+    # -- user-provided helpers -------------------------------------------------------------
+
+    def preview_user_helper(self, fields: HelperFields) -> HelperPreview:
+        """Check ``fields`` and compose the helper a user would store; nothing is written.
+
+        Raises:
+            ValidationError: a date that is not ISO 8601, a description over
+                200 tokens, or an over-long author, topic or title.
+        """
+        checked = validate_helper_fields(fields, self.counter.count)
+        text = compose_helper(checked, self.counter.count)
+        return HelperPreview(checked, text, self.counter.count(text))
+
+    def set_user_helper(self, source_id: str, helper: HelperFields | str) -> StoredHelper:
+        """Store a user's helper for ``source_id`` as its next version, overriding any other.
+
+        ``helper`` is either the fields a user answered (checked and composed
+        as in :meth:`preview_user_helper`) or a finished text of at most
+        :data:`HELPER_MAX_TOKENS` tokens. Storing the very text already in
+        force, again as user-provided, changes nothing and returns it.
+
+        Raises:
+            ValidationError: bad fields, an empty text, or a text over the ceiling.
+        """
+        source_id = _checked_source_id(source_id)
+        if isinstance(helper, HelperFields):
+            text = self.preview_user_helper(helper).helper_text
+        else:
+            text = self._checked_text(helper)
+        current = self.get_helper(source_id)
+        if current is not None and current.is_user_provided and current.helper_text == text:
+            logger.info(
+                "Contextual helper of %r unchanged (version %d).", source_id, current.version
+            )
+            return current
+        return self._store(source_id, text, is_user_provided=True)
+
+    # -- generated helpers -----------------------------------------------------------------
+
+    def sample(
+        self,
+        source_id: str,
+        chunks: Sequence[str],
+        *,
+        full_text: str | None = None,
+        file_name: str | None = None,
+    ) -> SourceSample:
+        """What the model sees for ``source_id`` (see :func:`.sample_source`)."""
+        return sample_source(
+            chunks,
+            source_id=source_id,
+            count_tokens=self.counter.count,
+            full_text=full_text,
+            file_name=file_name,
+        )
+
+    async def generate_helper(
+        self,
+        source_id: str,
+        chunks: Sequence[str],
+        *,
+        full_text: str | None = None,
+        file_name: str | None = None,
+        replace: bool = False,
+        operation_id: str | None = None,
+    ) -> HelperOutcome:
+        """Have the model write the helper of ``source_id`` from its chunks, and store it.
+
+        Without ``replace`` a source that already has a helper keeps it and no
+        model is called. With ``replace`` a new version is always generated,
+        even over a user-provided helper (which stays in the history).
+
+        Raises:
+            ValidationError: ``chunks`` is empty.
+            LLMCallError: the model call failed for good (it is still audited).
+        """
+        source_id = _checked_source_id(source_id)
+        if not replace:
+            current = self.get_helper(source_id)
+            if current is not None:
+                logger.debug(
+                    "Source %r already has a helper (version %d); not generating one.",
+                    source_id,
+                    current.version,
+                )
+                return HelperOutcome(current, created=False)
+        if not any(chunk.strip() for chunk in chunks):
+            raise ValidationError(
+                f"Source {source_id!r} has no text to describe.",
+                remedy="pass the source's chunks, or set its helper by hand.",
+            )
+        sample = self.sample(source_id, chunks, full_text=full_text, file_name=file_name)
+        text, record = await self._ask_model(sample, operation_id=operation_id)
+        return self._store_generated(source_id, text, record, replace, operation_id)
+
+    def generate_helper_sync(
+        self,
+        source_id: str,
+        chunks: Sequence[str],
+        *,
+        full_text: str | None = None,
+        file_name: str | None = None,
+        replace: bool = False,
+        operation_id: str | None = None,
+    ) -> HelperOutcome:
+        """Synchronous twin of :meth:`generate_helper` (see :func:`memoir_ai._sync.run_sync`)."""
+        return run_sync(
+            self.generate_helper(
+                source_id,
+                chunks,
+                full_text=full_text,
+                file_name=file_name,
+                replace=replace,
+                operation_id=operation_id,
+            )
+        )
+
+    async def regenerate_helper(
+        self,
+        source_id: str,
+        *,
+        file_name: str | None = None,
+        operation_id: str | None = None,
+    ) -> HelperOutcome:
+        """Generate a new version of the helper of ``source_id`` from its stored chunks.
+
+        The file name comes from ``file_name``, else from the source's metadata.
+
+        Raises:
+            ValidationError: no chunks are stored for ``source_id`` yet.
+            LLMCallError: the model call failed for good.
+        """
+        from memoir_ai.database.helpers_repository import read_source_chunks
+
+        source_id = _checked_source_id(source_id)
+        with self.database.session() as session:
+            stored = read_source_chunks(session, source_id)
+        if not stored.chunks:
+            raise ValidationError(
+                f"Source {source_id!r} has no chunks stored yet, so there is nothing to "
+                "generate its helper from.",
+                remedy="ingest the source first, or set its helper by hand "
+                f"(`memoir helper set {source_id}`).",
+            )
+        return await self.generate_helper(
+            source_id,
+            stored.chunks,
+            full_text=join_chunks(stored.chunks),
+            file_name=file_name or stored.file_name,
+            replace=True,
+            operation_id=operation_id,
+        )
+
+    def regenerate_helper_sync(
+        self, source_id: str, *, file_name: str | None = None
+    ) -> HelperOutcome:
+        """Synchronous twin of :meth:`regenerate_helper`."""
+        return run_sync(self.regenerate_helper(source_id, file_name=file_name))
+
+    # -- internals -----------------------------------------------------------------------
+
+    async def _ask_model(
+        self, sample: SourceSample, *, operation_id: str | None
+    ) -> tuple[str, LLMCallRecord]:
+        from memoir_ai.llm.prompts import helper_prompt
+        from memoir_ai.llm.records import LLMCallError
+        from memoir_ai.llm.schemas import GeneratedHelper, LLMPurpose
+
+        prompt = helper_prompt(
+            sample.excerpt,
+            source_id=sample.source_id,
+            file_name=sample.file_name,
+            title=sample.title,
+            headers=sample.headers,
+        )
+        try:
+            output, record = await self.agents.call(GeneratedHelper, prompt, LLMPurpose.HELPER)
+        except LLMCallError as error:
+            self._audit([error.record], sample.source_id, operation_id)
+            raise
+        # The ceiling is enforced here, whatever the model wrote: the longest
+        # prefix within HELPER_MAX_TOKENS, cut after a sentence or a word.
+        text = fit_to_tokens(output.to_text(), HELPER_MAX_TOKENS, self.counter.count)
+        if not text:
+            text = fit_to_tokens(
+                f"Source {sample.source_id}.", HELPER_MAX_TOKENS, self.counter.count
+            )
+        return text, record
+
+    def _store_generated(
+        self,
+        source_id: str,
+        text: str,
+        record: LLMCallRecord,
+        replace: bool,
+        operation_id: str | None,
+    ) -> HelperOutcome:
+        from memoir_ai.database.audit import record_llm_calls
+        from memoir_ai.database.helpers_repository import get_helper, store_helper
+
+        token_count = self.counter.count(text)
+
+        def write(session: Session) -> HelperOutcome:
+            record_llm_calls(session, [record], source_id=source_id, operation_id=operation_id)
+            current = get_helper(session, source_id)
+            if current is not None and not replace:
+                # A helper stored while the model was writing (say, a user's) wins.
+                return HelperOutcome(current, created=False, call=record)
+            stored = store_helper(session, source_id, text, token_count, is_user_provided=False)
+            return HelperOutcome(stored, created=True, call=record)
+
+        outcome = self._write(write)
+        if outcome.created:
+            _log_creation(outcome.helper, record)
+        else:
+            logger.info(
+                "Kept the helper of %r (version %d, user-provided=%s) stored while the model "
+                "was writing one.",
+                source_id,
+                outcome.helper.version,
+                outcome.helper.is_user_provided,
+            )
+        return outcome
+
+    def _store(self, source_id: str, text: str, *, is_user_provided: bool) -> StoredHelper:
+        from memoir_ai.database.helpers_repository import store_helper
+
+        token_count = self.counter.count(text)
+        stored = self._write(
+            lambda session: store_helper(
+                session, source_id, text, token_count, is_user_provided=is_user_provided
+            )
+        )
+        _log_creation(stored, None)
+        return stored
+
+    def _write(self, write: Callable[[Session], ResultT]) -> ResultT:
+        """Run ``write`` in one transaction; retry when a concurrent first write collided."""
+        from sqlalchemy.exc import IntegrityError
+
+        for attempt in range(1, _STORE_ATTEMPTS + 1):
+            try:
+                with self.database.transaction() as session:
+                    return write(session)
+            except IntegrityError:
+                if attempt == _STORE_ATTEMPTS:
+                    raise
+                logger.debug("Helper write collided with another writer; retry %d.", attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _audit(
+        self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str | None
+    ) -> None:
+        from memoir_ai.database.audit import record_llm_calls
+
+        with self.database.transaction() as session:
+            record_llm_calls(session, records, source_id=source_id, operation_id=operation_id)
+
+    def _checked_text(self, text: str) -> str:
+        cleaned = text.strip()
+        if not cleaned:
+            raise ValidationError(
+                "The contextual helper is empty.",
+                remedy="write a short paragraph saying what the source is, or pass HelperFields.",
+            )
+        tokens = self.counter.count(cleaned)
+        if tokens > HELPER_MAX_TOKENS:
+            raise ValidationError(
+                f"The contextual helper is {tokens} tokens long.",
+                remedy=f"shorten it to at most {HELPER_MAX_TOKENS} tokens.",
+            )
+        return cleaned
+
+
+def _checked_source_id(source_id: str) -> str:
+    cleaned = source_id.strip() if isinstance(source_id, str) else ""
+    if not cleaned:
+        raise ValidationError(
+            "The source id is empty.", remedy="pass the id the source was ingested under."
+        )
+    return cleaned
+
+
+def _log_creation(helper: StoredHelper, call: LLMCallRecord | None) -> None:
+    if call is None:
+        logger.info(
+            "Stored contextual helper version %d of %r at %s: %d tokens, user-provided=%s.",
+            helper.version,
+            helper.source_id,
+            helper.created_at.isoformat(),
+            helper.token_count,
+            helper.is_user_provided,
+        )
+        return
+    logger.info(
+        "Stored contextual helper version %d of %r at %s: %d tokens, user-provided=%s; "
+        "written by %s (%d tokens in, %d out, %.2fs).",
+        helper.version,
+        helper.source_id,
+        helper.created_at.isoformat(),
+        helper.token_count,
+        helper.is_user_provided,
+        call.model,
+        call.input_tokens,
+        call.output_tokens,
+        call.latency_seconds,
+    )
