@@ -23,6 +23,7 @@ from memoir_ai.errors import (
 
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.memoir import MemoirAI
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "DatabaseConnectionError",
     "DatabaseError",
     "LLMError",
+    "MemoirAI",
     "MemoirAIConfig",
     "MemoirAIError",
     "MigrationError",
@@ -42,11 +44,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Load MemoirAIConfig on first use: pydantic-settings costs ~0.25 s, too much for `--help`."""
+    """Load MemoirAI and MemoirAIConfig on first use: they pull in the heavy dependencies."""
     if name == "MemoirAIConfig":
         from memoir_ai.config import MemoirAIConfig
 
         return MemoirAIConfig
+    if name == "MemoirAI":
+        from memoir_ai.memoir import MemoirAI
+
+        return MemoirAI
     raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
 
 

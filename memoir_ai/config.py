@@ -6,7 +6,7 @@ Each rule is checked at construction; a broken rule is a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import Field, field_validator, model_validator
@@ -55,6 +55,10 @@ class MemoirAIConfig(BaseSettings):
     batch_size: int = 5
     max_categories_per_level: int | dict[int, int] = 128
     auto_source_identification: bool = True
+    # Whole category paths in one call, level by level, or per batch whichever costs less.
+    path_assignment: Literal["auto", "whole_path", "level_by_level"] = "auto"
+    # Largest tree (in tokens) shown in one prompt for whole-path assignment.
+    tree_prompt_budget: int = Field(default=4000, gt=0)
 
     # Querying.
     max_token_budget: int = 40000

@@ -38,3 +38,16 @@ def test_import_does_not_load_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_memoir_ai_is_exported_and_loaded_only_when_used() -> None:
+    code = (
+        "import sys, memoir_ai; before = 'memoir_ai.memoir' in sys.modules; "
+        "cls = memoir_ai.MemoirAI; "
+        "print(before, cls.__module__, 'sqlalchemy' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown == ["False", "memoir_ai.memoir", "True"]
+    assert "MemoirAI" in memoir_ai.__all__

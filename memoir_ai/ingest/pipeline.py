@@ -1,0 +1,409 @@
+"""Ingestion of one source: chunk → helper → classify → store, atomically.
+
+The order of work keeps the database consistent whatever happens:
+
+1. Read (short transactions): the settings (a conflicting depth is refused
+   before any model is called), the stored source, the category tree.
+2. Classify every chunk with the model. No transaction is open meanwhile.
+3. Write, in **one** transaction: take the ingestion lock, check the plan
+   against the tree as it is now (another process may have added categories
+   since step 1), then insert the new categories, the chunks, the source row
+   and the audit log of the calls. Commit.
+
+If another writer filled a level in the meantime, the write is rolled back,
+the chunks whose path no longer fits are classified again against the fresh
+tree (a full level now only admits existing names), and the write is retried;
+a limit is never exceeded. A database failure rolls back everything of the
+source and raises a :class:`~memoir_ai.errors.DatabaseError`; a process
+killed mid-way leaves nothing of the source, because nothing is committed
+before the last step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database import ingest_repository as repository
+from memoir_ai.database.audit import record_llm_calls
+from memoir_ai.database.engine import DatabaseManager, as_database_error
+from memoir_ai.database.models import HIERARCHY_DEPTH_KEY, SOURCE_ID_LENGTH
+from memoir_ai.database.repository import remember_settings
+from memoir_ai.errors import ClassificationError, DatabaseError, ValidationError
+from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
+from memoir_ai.ingest.classify import ClassificationOptions, Classifier
+from memoir_ai.ingest.results import IngestedChunk, IngestResult, IngestStatus
+from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.text.chunker import TextChunk, TextChunker
+from memoir_ai.text.tokens import get_token_counter
+
+__all__ = ["IngestPipeline", "content_hash"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_WRITE_ROUNDS = 5
+
+
+def content_hash(content: str) -> str:
+    """Hex SHA-256 of the text, to recognise a source seen before."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    stored_hash: str | None
+    categories: list[repository.CategoryRecord]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    source_id: str
+    content_hash: str
+    chunks: Sequence[TextChunk]
+    paths: list[tuple[str, ...]]
+    metadata: Mapping[str, Any]
+    replace: bool
+    records: Sequence[LLMCallRecord]
+    operation_id: str
+
+
+@dataclass(frozen=True)
+class _Written:
+    status: IngestStatus
+    chunks: list[IngestedChunk]
+    categories_created: list[tuple[str, ...]]
+
+
+class _LimitConflict(Exception):
+    """The plan no longer fits the stored tree; carries what to classify again."""
+
+    def __init__(self, categories: list[repository.CategoryRecord], refused: list[int]) -> None:
+        super().__init__(f"{len(refused)} chunk(s) no longer fit the category limits")
+        self.categories = categories
+        self.refused = refused
+
+
+class IngestPipeline:
+    """Ingests texts into one database with one model (see the module docstring)."""
+
+    def __init__(
+        self, config: MemoirAIConfig, database: DatabaseManager, agents: AgentFactory
+    ) -> None:
+        """Ingest with ``config``'s settings into ``database``, calling models via ``agents``."""
+        self.config = config
+        self.database = database
+        self.agents = agents
+        self.depth = config.hierarchy_depth
+        self.limits = {level: config.category_limit(level) for level in range(1, self.depth + 1)}
+        self.chunker = TextChunker(
+            config.chunk_min_tokens, config.chunk_max_tokens, model_name=config.model_name
+        )
+        self.options = ClassificationOptions(
+            depth=self.depth,
+            batch_size=config.batch_size,
+            mode=config.path_assignment,
+            tree_prompt_budget=config.tree_prompt_budget,
+        )
+
+    async def ingest_text(
+        self,
+        content: str,
+        source_id: str,
+        *,
+        contextual_helper: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        replace: bool = False,
+    ) -> IngestResult:
+        """Chunk, classify and store ``content`` as ``source_id``; see :class:`IngestResult`.
+
+        Raises:
+            ValidationError: Empty text or source id, or different content under
+                a stored ``source_id`` without ``replace=True``.
+            ConfigurationError: The database holds a tree of another depth.
+            ClassificationError: The model failed for good; nothing was stored.
+            DatabaseError: Writing failed; nothing of the source was stored.
+        """
+        _check_source_id(source_id)
+        digest = content_hash(content)
+        snapshot = await self._in_thread(self._read_snapshot, source_id)
+        if snapshot.stored_hash == digest:
+            logger.info("Source %r is already stored with this content; nothing to do.", source_id)
+            return await self._in_thread(self._stored_result, source_id, digest)
+        if snapshot.stored_hash is not None and not replace:
+            raise _different_content(source_id)
+        chunks = await asyncio.to_thread(self.chunker.chunk_text, content, source_id)
+        helper = contextual_helper.strip() if contextual_helper else None
+        operation_id = uuid.uuid4().hex
+        records: list[LLMCallRecord] = []
+        tree = WorkingTree.from_rows(_rows(snapshot.categories), self.depth, self.limits)
+        texts = [chunk.content for chunk in chunks]
+        paths = await self._classify(tree, texts, helper, records, source_id, operation_id)
+        plan = _Plan(
+            source_id, digest, chunks, paths, dict(metadata or {}), replace, records, operation_id
+        )
+        written = await self._write_until_it_fits(plan, helper)
+        logger.info(
+            "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s).",
+            source_id,
+            len(written.chunks),
+            len(written.categories_created),
+            len(records),
+        )
+        return IngestResult(
+            source_id=source_id,
+            status=written.status,
+            content_hash=digest,
+            chunks=tuple(written.chunks),
+            categories_created=tuple(written.categories_created),
+            llm_calls=tuple(records),
+            operation_id=operation_id,
+            contextual_helper=helper,
+        )
+
+    # --- steps --------------------------------------------------------------------------
+
+    async def _classify(
+        self,
+        tree: WorkingTree,
+        texts: Sequence[str],
+        helper: str | None,
+        records: list[LLMCallRecord],
+        source_id: str,
+        operation_id: str,
+    ) -> list[tuple[str, ...]]:
+        classifier = Classifier(
+            self.agents,
+            tree,
+            self.options,
+            helper=helper,
+            count_tokens=get_token_counter(self.config.model_name).count,
+        )
+        try:
+            return await classifier.classify(texts)
+        except ClassificationError:
+            await self._record_failed_calls(
+                [*records, *classifier.records], source_id, operation_id
+            )
+            raise
+        finally:
+            records.extend(classifier.records)
+
+    async def _write_until_it_fits(self, plan: _Plan, helper: str | None) -> _Written:
+        for _ in range(MAX_WRITE_ROUNDS):
+            try:
+                return await self._in_thread(self._write, plan)
+            except _AlreadyStored:
+                logger.info("Source %r was stored meanwhile with this content.", plan.source_id)
+                stored = await self._in_thread(self._stored_result, plan.source_id, "")
+                return _Written("unchanged", list(stored.chunks), [])
+            except _LimitConflict as conflict:
+                logger.info(
+                    "Another writer changed the tree: %d chunk(s) of %r classified again.",
+                    len(conflict.refused),
+                    plan.source_id,
+                )
+                tree = WorkingTree.from_rows(_rows(conflict.categories), self.depth, self.limits)
+                for index, path in enumerate(plan.paths):
+                    if index not in conflict.refused:
+                        tree.place(path)
+                records = list(plan.records)
+                texts = [plan.chunks[index].content for index in conflict.refused]
+                again = await self._classify(
+                    tree, texts, helper, records, plan.source_id, plan.operation_id
+                )
+                for index, path in zip(conflict.refused, again, strict=True):
+                    plan.paths[index] = path
+                plan = dataclasses.replace(plan, records=records)
+        raise ClassificationError(
+            f"Source {plan.source_id!r} could not be fitted into the category limits after "
+            f"{MAX_WRITE_ROUNDS} attempts while other writers kept filling the tree.",
+            remedy="retry the ingestion, or raise max_categories_per_level.",
+        )
+
+    def _read_snapshot(self, source_id: str) -> _Snapshot:
+        with self.database.transaction() as session:
+            remember_settings(
+                session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
+            )
+            repository.ensure_category_limits(session, self.limits)
+        with self.database.transaction() as session:
+            stored = repository.find_source(session, source_id)
+            categories = repository.load_categories(session)
+        return _Snapshot(stored.content_hash if stored else None, categories)
+
+    def _stored_result(self, source_id: str, digest: str) -> IngestResult:
+        with self.database.transaction() as session:
+            chunks = repository.load_source_chunks(session, source_id)
+        return IngestResult(
+            source_id=source_id,
+            status="unchanged",
+            content_hash=digest,
+            chunks=tuple(IngestedChunk(**record.__dict__) for record in chunks),
+        )
+
+    def _write(self, plan: _Plan) -> _Written:
+        with self.database.transaction() as session:
+            session.info[HIERARCHY_DEPTH_KEY] = self.depth
+            repository.lock_for_ingest(session, self.limits)
+            remember_settings(
+                session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
+            )
+            stored = repository.find_source(session, plan.source_id)
+            status: IngestStatus = "created"
+            if stored is not None:
+                if stored.content_hash == plan.content_hash:
+                    raise _AlreadyStored
+                if not plan.replace:
+                    raise _different_content(plan.source_id)
+                repository.delete_source(session, plan.source_id)
+                status = "replaced"
+            categories = repository.load_categories(session)
+            tree = WorkingTree.from_rows(_rows(categories), self.depth, self.limits)
+            leaves = [tree.place(path) for path in plan.paths]
+            refused = [index for index, leaf in enumerate(leaves) if leaf is None]
+            if refused:
+                raise _LimitConflict(categories, refused)
+            planned = tree.planned()
+            new_ids = repository.insert_categories(session, _new_categories(planned))
+            for node, new_id in zip(planned, new_ids, strict=True):
+                node.id = new_id
+            chunk_ids = repository.insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
+            repository.save_source(
+                session, plan.source_id, content_hash=plan.content_hash, metadata=plan.metadata
+            )
+            record_llm_calls(
+                session,
+                plan.records,
+                source_id=plan.source_id,
+                operation_id=plan.operation_id,
+                keep_payloads=self.config.record_llm_payloads,
+            )
+        return _Written(
+            status,
+            [
+                IngestedChunk(
+                    id=chunk_id,
+                    position=chunk.position,
+                    content=chunk.content,
+                    token_count=chunk.token_count,
+                    start_offset=chunk.start_offset,
+                    end_offset=chunk.end_offset,
+                    category_id=_id(leaf),
+                    category_path=_leaf(leaf).path,
+                )
+                for chunk_id, chunk, leaf in zip(chunk_ids, plan.chunks, leaves, strict=True)
+            ],
+            [node.path for node in planned],
+        )
+
+    async def _record_failed_calls(
+        self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str
+    ) -> None:
+        """Keep the audit of a failed ingestion (calls only: nothing of the source is stored)."""
+
+        def record() -> None:
+            with self.database.transaction() as session:
+                record_llm_calls(
+                    session,
+                    records,
+                    source_id=source_id,
+                    operation_id=operation_id,
+                    keep_payloads=self.config.record_llm_payloads,
+                )
+
+        try:
+            await self._in_thread(record)
+        except DatabaseError as exc:
+            logger.warning("Could not record the calls of a failed ingestion: %s", exc)
+
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work off the event loop, as one clean error if it fails."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except SQLAlchemyError as exc:
+            error = as_database_error(exc, self.config.database_url)
+            raise DatabaseError(
+                f"{error.message} Nothing of the source was stored.", remedy=error.remedy
+            ) from exc
+
+
+class _AlreadyStored(Exception):
+    """Another process stored the same content first."""
+
+
+def _check_source_id(source_id: str) -> None:
+    if not source_id or not source_id.strip():
+        raise ValidationError(
+            "The source id is empty.", remedy="pass a source_id naming the text, e.g. its path."
+        )
+    if len(source_id) > SOURCE_ID_LENGTH:
+        raise ValidationError(
+            f"The source id has {len(source_id)} characters, more than {SOURCE_ID_LENGTH}.",
+            remedy="use a shorter source_id.",
+        )
+
+
+def _different_content(source_id: str) -> ValidationError:
+    return ValidationError(
+        f"Source {source_id!r} is already stored with different content.",
+        remedy="pass replace=True to swap it for the new text, or use another source_id.",
+    )
+
+
+def _rows(categories: Sequence[repository.CategoryRecord]) -> list[CategoryRow]:
+    return [CategoryRow(c.id, c.name, c.level, c.parent_id) for c in categories]
+
+
+def _new_categories(planned: Sequence[Node]) -> list[repository.NewCategory]:
+    index_of = {id(node): index for index, node in enumerate(planned)}
+    result = []
+    for node in planned:
+        parent = node.parent
+        if parent is None or parent.level == 0:
+            result.append(repository.NewCategory(node.name, node.level))
+        elif parent.planned:
+            result.append(
+                repository.NewCategory(node.name, node.level, parent_index=index_of[id(parent)])
+            )
+        else:
+            result.append(repository.NewCategory(node.name, node.level, parent_id=parent.id))
+    return result
+
+
+def _new_chunks(plan: _Plan, leaves: Sequence[Node | None]) -> list[repository.NewChunk]:
+    return [
+        repository.NewChunk(
+            content=chunk.content,
+            token_count=chunk.token_count,
+            category_id=_id(leaf),
+            position=chunk.position,
+            start_offset=chunk.start_offset,
+            end_offset=chunk.end_offset,
+            metadata=dict(plan.metadata),
+        )
+        for chunk, leaf in zip(plan.chunks, leaves, strict=True)
+    ]
+
+
+def _leaf(node: Node | None) -> Node:
+    if node is None:  # pragma: no cover - refused plans never reach the insert
+        raise AssertionError("a refused path reached the insert")
+    return node
+
+
+def _id(node: Node | None) -> int:
+    leaf = _leaf(node)
+    if leaf.id is None:  # pragma: no cover - planned categories get their id before chunks
+        raise AssertionError("a planned category has no id yet")
+    return leaf.id

@@ -1,0 +1,61 @@
+"""What an ingestion returns: the source, its chunks with their category paths, and the cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from memoir_ai.llm.records import LLMCallRecord
+
+__all__ = ["IngestResult", "IngestStatus", "IngestedChunk"]
+
+IngestStatus = Literal["created", "replaced", "unchanged"]
+
+
+@dataclass(frozen=True)
+class IngestedChunk:
+    """A stored chunk: where it lies in its source and the leaf it is filed under."""
+
+    id: int
+    position: int
+    content: str
+    token_count: int
+    start_offset: int
+    end_offset: int
+    category_id: int
+    category_path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The outcome of one ``ingest_text``.
+
+    ``status`` is ``created`` for a new source, ``replaced`` when ``replace=True``
+    swapped its content, and ``unchanged`` when the same content was already
+    stored (nothing was called or written; ``chunks`` are the stored ones).
+    """
+
+    source_id: str
+    status: IngestStatus
+    content_hash: str
+    chunks: tuple[IngestedChunk, ...]
+    categories_created: tuple[tuple[str, ...], ...] = ()
+    llm_calls: tuple[LLMCallRecord, ...] = ()
+    operation_id: str | None = None
+    contextual_helper: str | None = None
+    calls_by_mode: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def llm_call_count(self) -> int:
+        """How many model calls this ingestion made."""
+        return len(self.llm_calls)
+
+    @property
+    def input_tokens(self) -> int:
+        """Prompt tokens over all calls."""
+        return sum(record.input_tokens for record in self.llm_calls)
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens over all calls."""
+        return sum(record.output_tokens for record in self.llm_calls)
