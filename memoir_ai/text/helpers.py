@@ -54,7 +54,8 @@ FIELD_MAX_CHARS = 200
 _ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _TITLE_LINE = re.compile(r"^\s*title\s*:\s*(.+?)\s*$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?…。！？](?=\s|$)")
+# Western sentence ends need a space after them; CJK full stops do not.
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|[。！？]")
 
 
 @dataclass(frozen=True)

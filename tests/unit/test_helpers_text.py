@@ -14,6 +14,7 @@ from memoir_ai.text.helpers import (
     detect_headers,
     detect_title,
     fit_to_tokens,
+    join_chunks,
     parse_helper_date,
     sample_source,
     validate_helper_fields,
@@ -108,3 +109,19 @@ def test_fit_to_tokens_falls_back_to_a_word_boundary() -> None:
     fitted = fit_to_tokens(text, 40, count)
     assert count(fitted) <= 40
     assert fitted.endswith("word")
+
+
+def test_fit_to_tokens_cuts_cjk_text_after_a_full_stop() -> None:
+    text = "木星的卫星很多。" * 100
+    fitted = fit_to_tokens(text, 60, count)
+    assert 30 < count(fitted) <= 60
+    assert fitted.endswith("。")
+    assert text.startswith(fitted)
+
+
+def test_join_chunks_keeps_exact_slices_and_separates_stripped_ones() -> None:
+    assert join_chunks(["# Title\n\n", "Body one. ", "Body two."]) == (
+        "# Title\n\nBody one. Body two."
+    )
+    assert join_chunks(["First chunk.", "Second chunk."]) == "First chunk.\n\nSecond chunk."
+    assert join_chunks([]) == ""
