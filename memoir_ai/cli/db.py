@@ -102,9 +102,10 @@ def status(ctx: typer.Context) -> None:
     out.print(f"Pending migrations: {', '.join(report.pending_migrations) or 'none'}")
     verdict = "valid" if report.is_valid else f"{len(report.problems)} problem(s)"
     out.print(f"Schema: {verdict}" + ("" if report.is_valid else " (see `memoir db validate`)"))
+    width = max((len(table.name) for table in report.table_info), default=0)
     for table in report.table_info:
         rows = "missing" if not table.exists else _rows(table.row_count)
-        out.print(f"  {table.name:<20} {rows}")
+        out.print(f"  {table.name:<{width}}  {rows}")
 
 
 @db_app.command("upgrade")
