@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.db import db_app
+from memoir_ai.cli.helper import helper_app
 from memoir_ai.errors import MemoirAIError
 
 __all__ = ["app", "main"]
@@ -90,6 +91,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain click help: rich would cost ~0.15 s on every --help
 )
 app.add_typer(db_app, name="db")
+app.add_typer(helper_app, name="helper")
 
 
 @app.callback()
