@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from benchmarks import Figure, registry
@@ -45,7 +46,8 @@ def render(results: dict[str, list[Figure]], console: Console) -> None:
             value = (
                 "n/a" if figure.value is None else f"{figure.value:,.3f}".rstrip("0").rstrip(".")
             )
-            table.add_row(group, figure.name, value, figure.unit, figure.goal, figure.note)
+            cells = (group, figure.name, value, figure.unit, figure.goal, figure.note)
+            table.add_row(*(escape(cell) for cell in cells))
     console.print(table)
 
 
