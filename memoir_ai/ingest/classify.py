@@ -54,6 +54,7 @@ OutputT = TypeVar("OutputT", bound=BaseModel)
 # Tokens of a call beyond its prompt: instructions and output schema (an estimate, for choosing).
 CALL_OVERHEAD_TOKENS = 250
 LIMIT_PROBLEM = "a new category there would exceed the limit of its level"
+MAX_REFUSALS = 50
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class _Item:
     text: str
     node: Node
     failures: int = 0
+    refusals: int = 0
     problem: str | None = None
 
 
@@ -186,7 +188,7 @@ class Classifier:
         for item, answer in zip(items, answers, strict=True):
             leaf = self.tree.place(answer.names) if answer.ok else None
             if leaf is None:
-                item.problem = answer.problem or LIMIT_PROBLEM
+                item.problem = answer.problem
                 failed.append(item)
             else:
                 item.node = leaf
@@ -229,7 +231,7 @@ class Classifier:
         for item, answer in zip(items, check_categories(output.chunks, len(items)), strict=True):
             child = self.tree.get_or_plan(parent, answer.names[0]) if answer.ok else None
             if child is None:
-                item.problem = answer.problem or LIMIT_PROBLEM
+                item.problem = answer.problem
                 failed.append(item)
             else:
                 item.node = child
@@ -244,16 +246,24 @@ class Classifier:
         again: Callable[[list[_Item], _BatchStats], Awaitable[None]],
     ) -> None:
         for item in failed:
-            item.failures += 1
+            # A usable name refused by a limit is not the model's fault: another call of this
+            # ingestion took the last slot after the prompt was built. Each refusal means a
+            # slot was used, so they are bounded by the limits; MAX_REFUSALS is a backstop.
+            if item.problem is None:
+                item.refusals += 1
+                exhausted = item.refusals > MAX_REFUSALS
+            else:
+                item.failures += 1
+                exhausted = item.failures > self.options.chunk_retries
             logger.info(
                 "Chunk %d gets no usable answer (%s); sending it again alone.",
                 item.index + 1,
-                item.problem,
+                item.problem or LIMIT_PROBLEM,
             )
-            if item.failures > self.options.chunk_retries:
+            if exhausted:
                 raise ClassificationError(
                     f"Chunk {item.index + 1} could not be classified after "
-                    f"{item.failures} answer(s): {item.problem}.",
+                    f"{item.failures + item.refusals} answer(s): {item.problem or LIMIT_PROBLEM}.",
                     remedy="retry the ingestion, use a model that follows instructions more "
                     "reliably, or raise max_categories_per_level if the tree is full.",
                 )

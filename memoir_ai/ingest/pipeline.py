@@ -201,6 +201,7 @@ class IngestPipeline:
 
     async def _write_until_it_fits(self, plan: _Plan, helper: str | None) -> _Written:
         for _ in range(MAX_WRITE_ROUNDS):
+            logger.info("Storing %d chunk(s) of %r.", len(plan.chunks), plan.source_id)
             try:
                 return await self._in_thread(self._write, plan)
             except _AlreadyStored:

@@ -154,14 +154,14 @@ def _read_schema(request: OfflineRequest, schema: dict[str, Any]) -> None:
         item = _item(schema, properties["chunks"])
         item_properties = item.get("properties", {})
         if "category" in item_properties:
-            enum = _resolve(schema, item_properties["category"]).get("enum")
+            enum = _choices(_resolve(schema, item_properties["category"]))
             request.allowed = list(enum) if enum else None
         if "path" in item_properties:
             request.depth = int(item_properties["path"].get("minItems", request.depth))
     elif request.kind == "select":
         categories = properties["categories"]
         item = _item(schema, categories)
-        names = _resolve(schema, item.get("properties", {}).get("name", {})).get("enum")
+        names = _choices(_resolve(schema, item.get("properties", {}).get("name", {})))
         if names:
             lines = request.candidates
             request.candidates = list(names)
@@ -169,12 +169,21 @@ def _read_schema(request: OfflineRequest, schema: dict[str, Any]) -> None:
         request.count = int(categories.get("minItems", request.count))
     elif request.kind == "summarize":
         item = _item(schema, properties["summaries"])
-        ids = _resolve(schema, item.get("properties", {}).get("id", {})).get("enum")
+        ids = _choices(_resolve(schema, item.get("properties", {}).get("id", {})))
         request.allowed_ids = list(ids) if ids else None
     elif request.kind == "answer" and "cited_chunk_ids" in properties:
-        ids = _item(schema, properties["cited_chunk_ids"]).get("enum")
+        ids = _choices(_item(schema, properties["cited_chunk_ids"]))
         request.allowed_ids = list(ids) if ids else None
     request.count = max(1, min(request.count, len(request.candidates) or request.count))
+
+
+def _choices(node: Mapping[str, Any]) -> list[Any] | None:
+    """The allowed values of a ``Literal``: ``enum``, or ``const`` for a single value."""
+    if "enum" in node:
+        return list(node["enum"])
+    if "const" in node:
+        return [node["const"]]
+    return None
 
 
 def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:

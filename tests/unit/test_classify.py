@@ -330,3 +330,16 @@ def test_a_provider_down_for_good_is_a_classification_error_with_its_records() -
     assert len(model.prompts) == 3  # bounded retries
     assert [record.outcome for record in instance.records] == ["error"]
     assert instance.records[0].attempts == 3
+
+
+def test_the_offline_model_respects_a_full_level_with_a_single_name() -> None:
+    from memoir_ai.llm.offline import offline_model
+
+    tree = WorkingTree.from_rows([CategoryRow(1, "Gardening", 1, None)], 1, {1: 1})
+    agents = AgentFactory(LLMSettings(), model=offline_model())
+    paths = run(
+        Classifier(agents, tree, ClassificationOptions(depth=1)).classify(
+            ["Football players kick the ball towards the goal during the match."]
+        )
+    )
+    assert paths == [("Gardening",)]  # a one-value Literal is a JSON-schema const
