@@ -29,9 +29,9 @@ the ``llm_calls`` audit log (a failed call is recorded there too).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from memoir_ai._sync import run_sync
 from memoir_ai.errors import ValidationError
@@ -55,14 +55,9 @@ if TYPE_CHECKING:
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.text.tokens import TokenCounter
 
-__all__ = ["ContextualHelperService", "HelperOutcome", "HelperPreview"]
+__all__ = ["ContextualHelperService", "HelperDraft", "HelperOutcome", "HelperPreview"]
 
 logger = logging.getLogger(__name__)
-
-ResultT = TypeVar("ResultT")
-
-# Two first-ever writers of one source collide on its unique row; the loser tries again.
-_STORE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +67,15 @@ class HelperPreview:
     fields: HelperFields
     helper_text: str
     token_count: int
+
+
+@dataclass(frozen=True)
+class HelperDraft:
+    """A helper the model wrote, trimmed to the ceiling, not yet stored; with its call."""
+
+    helper_text: str
+    token_count: int
+    call: LLMCallRecord
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,8 @@ class ContextualHelperService:
             ValidationError: ``chunks`` is empty.
             LLMCallError: the model call failed for good (it is still audited).
         """
+        from memoir_ai.llm.records import LLMCallError
+
         source_id = _checked_source_id(source_id)
         if not replace:
             current = self.get_helper(source_id)
@@ -200,14 +206,57 @@ class ContextualHelperService:
                     current.version,
                 )
                 return HelperOutcome(current, created=False)
+        try:
+            draft = await self.draft_helper(
+                source_id, chunks, full_text=full_text, file_name=file_name
+            )
+        except LLMCallError as error:
+            self._audit([error.record], source_id, operation_id)
+            raise
+        return self._store_generated(source_id, draft, replace, operation_id)
+
+    async def draft_helper(
+        self,
+        source_id: str,
+        chunks: Sequence[str],
+        *,
+        full_text: str | None = None,
+        file_name: str | None = None,
+    ) -> HelperDraft:
+        """Have the model write a helper for ``source_id`` without storing anything.
+
+        For a caller that stores the helper in its own transaction (with
+        :func:`~memoir_ai.database.helpers_repository.store_helper`) and audits
+        the call itself. The text is already within :data:`HELPER_MAX_TOKENS`.
+
+        Raises:
+            ValidationError: ``chunks`` hold no text.
+            LLMCallError: the model call failed for good (not audited here).
+        """
+        from memoir_ai.llm.prompts import helper_prompt
+        from memoir_ai.llm.schemas import GeneratedHelper, LLMPurpose
+
+        source_id = _checked_source_id(source_id)
         if not any(chunk.strip() for chunk in chunks):
             raise ValidationError(
                 f"Source {source_id!r} has no text to describe.",
                 remedy="pass the source's chunks, or set its helper by hand.",
             )
         sample = self.sample(source_id, chunks, full_text=full_text, file_name=file_name)
-        text, record = await self._ask_model(sample, operation_id=operation_id)
-        return self._store_generated(source_id, text, record, replace, operation_id)
+        prompt = helper_prompt(
+            sample.excerpt,
+            source_id=sample.source_id,
+            file_name=sample.file_name,
+            title=sample.title,
+            headers=sample.headers,
+        )
+        output, record = await self.agents.call(GeneratedHelper, prompt, LLMPurpose.HELPER)
+        # The ceiling is enforced here, whatever the model wrote: the longest
+        # prefix within HELPER_MAX_TOKENS, cut after a sentence or a word.
+        text = fit_to_tokens(output.to_text(), HELPER_MAX_TOKENS, self.counter.count)
+        if not text:
+            text = f"Source {source_id}."
+        return HelperDraft(text, self.counter.count(text), record)
 
     def generate_helper_sync(
         self,
@@ -229,6 +278,19 @@ class ContextualHelperService:
                 replace=replace,
                 operation_id=operation_id,
             )
+        )
+
+    def draft_helper_sync(
+        self,
+        source_id: str,
+        chunks: Sequence[str],
+        *,
+        full_text: str | None = None,
+        file_name: str | None = None,
+    ) -> HelperDraft:
+        """Synchronous twin of :meth:`draft_helper`."""
+        return run_sync(
+            self.draft_helper(source_id, chunks, full_text=full_text, file_name=file_name)
         )
 
     async def regenerate_helper(
@@ -275,46 +337,21 @@ class ContextualHelperService:
 
     # -- internals -----------------------------------------------------------------------
 
-    async def _ask_model(
-        self, sample: SourceSample, *, operation_id: str | None
-    ) -> tuple[str, LLMCallRecord]:
-        from memoir_ai.llm.prompts import helper_prompt
-        from memoir_ai.llm.records import LLMCallError
-        from memoir_ai.llm.schemas import GeneratedHelper, LLMPurpose
-
-        prompt = helper_prompt(
-            sample.excerpt,
-            source_id=sample.source_id,
-            file_name=sample.file_name,
-            title=sample.title,
-            headers=sample.headers,
-        )
-        try:
-            output, record = await self.agents.call(GeneratedHelper, prompt, LLMPurpose.HELPER)
-        except LLMCallError as error:
-            self._audit([error.record], sample.source_id, operation_id)
-            raise
-        # The ceiling is enforced here, whatever the model wrote: the longest
-        # prefix within HELPER_MAX_TOKENS, cut after a sentence or a word.
-        text = fit_to_tokens(output.to_text(), HELPER_MAX_TOKENS, self.counter.count)
-        if not text:
-            text = fit_to_tokens(
-                f"Source {sample.source_id}.", HELPER_MAX_TOKENS, self.counter.count
-            )
-        return text, record
-
     def _store_generated(
         self,
         source_id: str,
-        text: str,
-        record: LLMCallRecord,
+        draft: HelperDraft,
         replace: bool,
         operation_id: str | None,
     ) -> HelperOutcome:
         from memoir_ai.database.audit import record_llm_calls
-        from memoir_ai.database.helpers_repository import get_helper, store_helper
+        from memoir_ai.database.helpers_repository import (
+            get_helper,
+            store_helper,
+            write_with_retry,
+        )
 
-        token_count = self.counter.count(text)
+        text, token_count, record = draft.helper_text, draft.token_count, draft.call
 
         def write(session: Session) -> HelperOutcome:
             record_llm_calls(session, [record], source_id=source_id, operation_id=operation_id)
@@ -325,7 +362,7 @@ class ContextualHelperService:
             stored = store_helper(session, source_id, text, token_count, is_user_provided=False)
             return HelperOutcome(stored, created=True, call=record)
 
-        outcome = self._write(write)
+        outcome = write_with_retry(self.database, write)
         if outcome.created:
             _log_creation(outcome.helper, record)
         else:
@@ -339,30 +376,17 @@ class ContextualHelperService:
         return outcome
 
     def _store(self, source_id: str, text: str, *, is_user_provided: bool) -> StoredHelper:
-        from memoir_ai.database.helpers_repository import store_helper
+        from memoir_ai.database.helpers_repository import store_helper, write_with_retry
 
         token_count = self.counter.count(text)
-        stored = self._write(
+        stored = write_with_retry(
+            self.database,
             lambda session: store_helper(
                 session, source_id, text, token_count, is_user_provided=is_user_provided
-            )
+            ),
         )
         _log_creation(stored, None)
         return stored
-
-    def _write(self, write: Callable[[Session], ResultT]) -> ResultT:
-        """Run ``write`` in one transaction; retry when a concurrent first write collided."""
-        from sqlalchemy.exc import IntegrityError
-
-        for attempt in range(1, _STORE_ATTEMPTS + 1):
-            try:
-                with self.database.transaction() as session:
-                    return write(session)
-            except IntegrityError:
-                if attempt == _STORE_ATTEMPTS:
-                    raise
-                logger.debug("Helper write collided with another writer; retry %d.", attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _audit(
         self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str | None
@@ -389,10 +413,17 @@ class ContextualHelperService:
 
 
 def _checked_source_id(source_id: str) -> str:
+    from memoir_ai.database.models import SOURCE_ID_LENGTH
+
     cleaned = source_id.strip() if isinstance(source_id, str) else ""
     if not cleaned:
         raise ValidationError(
             "The source id is empty.", remedy="pass the id the source was ingested under."
+        )
+    if len(cleaned) > SOURCE_ID_LENGTH:
+        raise ValidationError(
+            f"The source id is {len(cleaned)} characters long.",
+            remedy=f"use a source id of at most {SOURCE_ID_LENGTH} characters.",
         )
     return cleaned
 

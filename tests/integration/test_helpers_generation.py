@@ -120,3 +120,18 @@ def test_the_model_sees_at_most_2000_tokens_when_five_chunks_are_longer(
     assert SAMPLE_MAX_TOKENS - 10 <= COUNTER.count(excerpt) <= SAMPLE_MAX_TOKENS
     assert "Chunk3" in excerpt and "Chunk4" not in excerpt
     assert "".join(chunks).startswith(excerpt)
+
+
+def test_a_draft_is_written_but_not_stored(database: DatabaseManager) -> None:
+    """For a caller that stores the helper inside its own transaction."""
+    model = RecordingModel(
+        {"title": "Tides", "author": "a", "date": "2020", "topic": "x", "summary": "s"}
+    )
+    service = ContextualHelperService(database, AgentFactory(model=FunctionModel(model)), COUNTER)
+
+    draft = service.draft_helper_sync("draft", ["Text about tides."])
+
+    assert draft.helper_text.startswith("Title: Tides.")
+    assert draft.token_count == COUNTER.count(draft.helper_text)
+    assert draft.call.purpose == "helper" and draft.call.outcome == "ok"
+    assert service.get_helper("draft") is None and service.helper_history("draft") == []

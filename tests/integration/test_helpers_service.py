@@ -251,3 +251,32 @@ def test_settings_from_config_build_a_working_offline_service(database: Database
     assert outcome.created
     assert outcome.helper.helper_text.startswith("Title: Tides.")
     assert outcome.helper.token_count <= HELPER_MAX_TOKENS
+
+
+def test_concurrent_writers_of_one_source_get_distinct_versions(
+    database: DatabaseManager,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = service_for(database, ScriptedModel([GOOD_ANSWER]).model())
+    texts = [f"Helper number {index}." for index in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        stored = list(pool.map(lambda text: service.set_user_helper("busy", text), texts))
+
+    assert sorted(helper.version for helper in stored) == list(range(1, 9))
+    history = service.helper_history("busy")
+    assert [h.version for h in history] == list(range(1, 9))
+    assert sorted(h.helper_text for h in history) == sorted(texts)
+    current = service.get_helper("busy")
+    assert current is not None and current.version == 8
+    assert current.helper_text == history[-1].helper_text
+
+
+def test_source_ids_are_checked_before_any_work(database: DatabaseManager) -> None:
+    scripted = ScriptedModel([GOOD_ANSWER])
+    service = service_for(database, scripted.model())
+    with pytest.raises(ValidationError, match="source id is empty"):
+        service.set_user_helper("  ", "Text.")
+    with pytest.raises(ValidationError, match="at most 255 characters"):
+        service.generate_helper_sync("x" * 256, ["Text."])
+    assert scripted.calls == 0 and table_counts(database) == (0, 0)
