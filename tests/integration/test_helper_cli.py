@@ -306,3 +306,95 @@ def test_the_installed_command_with_piped_answers(sqlite_url: str, tmp_path: Pat
     assert shown.returncode == 0, shown.stderr
     assert "Author: Ada. Date: 1843. Topic: engines. Notes on the engine." in shown.stdout
     assert "version 1," in shown.stdout and "user-provided" in shown.stdout
+
+
+class Terminal:
+    """The installed ``memoir`` on a pseudo-terminal: wait for a prompt, type an answer."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        import pty
+
+        self.master, slave = pty.openpty()
+        self.process = subprocess.Popen(
+            [str(MEMOIR), *args], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd
+        )
+        os.close(slave)
+        self.screen = b""
+        self.seen = 0
+
+    def expect(self, text: str, timeout: float = 60) -> None:
+        import select
+        import time
+
+        wanted = text.encode()
+        deadline = time.monotonic() + timeout
+        while self.screen.find(wanted, self.seen) < 0:
+            assert time.monotonic() < deadline, f"no {text!r} in {self.screen.decode()!r}"
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    self.screen += os.read(self.master, 4096)
+                except OSError:  # the program ended and closed the terminal
+                    break
+        position = self.screen.find(wanted, self.seen)
+        assert position >= 0, f"no {text!r} in {self.screen.decode()!r}"
+        self.seen = position + len(wanted)
+
+    def type(self, answer: str) -> None:
+        os.write(self.master, f"{answer}\n".encode())
+
+    def close(self) -> int:
+        code = self.process.wait(timeout=60)
+        os.close(self.master)
+        return code
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_a_terminal_session_edits_then_cancels_then_confirms(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    url = initialized(sqlite_url)
+    env = {**os.environ, "MEMOIR_DATABASE_URL": url, "TERM": "dumb", "NO_COLOR": "1"}
+    env.pop("MEMOIR_MODEL", None)
+
+    session = Terminal(["helper", "set", "engine"], env, tmp_path)
+    for prompt, answer in [
+        ("Author [unknown]:", "Ada"),
+        ("Date (ISO 8601", "in the spring"),
+        ("'in the spring' is not an ISO 8601 date", None),
+        ("Date (ISO 8601", "1843"),
+        ("Topic [unknown]:", ""),
+        ("Description (at most 200 tokens)", "Notes."),
+        ("tokens, at most 300)", None),
+        ("Save it?", "c"),
+        ("Cancelled: nothing was saved.", None),
+    ]:
+        session.expect(prompt)
+        if answer is not None:
+            session.type(answer)
+    assert session.close() == 1
+    assert rows(url)["versions"] == []
+
+    session = Terminal(["helper", "set", "engine"], env, tmp_path)
+    for prompt, answer in [
+        ("Author [unknown]:", "Ada"),
+        ("Date (ISO 8601", "1843"),
+        ("Topic [unknown]:", ""),
+        ("Description (at most 200 tokens)", "Notes."),
+        ("Save it?", "e"),
+        ("Author [Ada]:", ""),
+        ("Date (ISO 8601", ""),
+        ("Topic [unknown]:", "engines"),
+        ("Description (at most 200 tokens) [Notes.]:", ""),
+        ("Topic: engines. Notes.", None),
+        ("Save it?", "y"),
+        ("Saved the helper of 'engine': version 1", None),
+    ]:
+        session.expect(prompt)
+        if answer is not None:
+            session.type(answer)
+    assert session.close() == 0
+    assert rows(url)["current"] == [
+        ("engine", 1, True, "Author: Ada. Date: 1843. Topic: engines. Notes.")
+    ]
