@@ -3,12 +3,14 @@
 The order of work keeps the database consistent whatever happens:
 
 1. Read (short transactions): the settings (a conflicting depth is refused
-   before any model is called), the stored source, the category tree.
-2. Classify every chunk with the model. No transaction is open meanwhile.
+   before any model is called), the stored source and helper, the tree.
+2. Describe the source (the caller's helper, else the stored one, else one
+   written by the model when ``auto_source_identification`` is on), then
+   classify every chunk with the model. No transaction is open meanwhile.
 3. Write, in **one** transaction: take the ingestion lock, check the plan
    against the tree as it is now (another process may have added categories
-   since step 1), then insert the new categories, the chunks, the source row
-   and the audit log of the calls. Commit.
+   since step 1), then insert the new categories, the chunks, the source row,
+   the new helper version and the audit log of the calls. Commit.
 
 If another writer filled a level in the meantime, the write is rolled back,
 the chunks whose path no longer fits are classified again against the fresh
@@ -36,6 +38,7 @@ from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager, as_database_error
+from memoir_ai.database.helpers_repository import get_helper, store_helper
 from memoir_ai.database.models import HIERARCHY_DEPTH_KEY, SOURCE_ID_LENGTH
 from memoir_ai.database.repository import remember_settings
 from memoir_ai.errors import ClassificationError, DatabaseError, ValidationError
@@ -43,8 +46,9 @@ from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
 from memoir_ai.ingest.classify import ClassificationOptions, Classifier
 from memoir_ai.ingest.results import IngestedChunk, IngestResult, IngestStatus
 from memoir_ai.llm.agents import AgentFactory
-from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.text.chunker import TextChunk, TextChunker
+from memoir_ai.text.helpers import HELPER_MAX_TOKENS
 from memoir_ai.text.tokens import get_token_counter
 
 __all__ = ["IngestPipeline", "content_hash"]
@@ -64,6 +68,17 @@ def content_hash(content: str) -> str:
 class _Snapshot:
     stored_hash: str | None
     categories: list[repository.CategoryRecord]
+    helper: str | None
+
+
+@dataclass(frozen=True)
+class _Helper:
+    """The helper of this ingestion, and whether the write must store it."""
+
+    text: str | None
+    token_count: int = 0
+    user_provided: bool = False
+    store: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class _Plan:
     replace: bool
     records: Sequence[LLMCallRecord]
     operation_id: str
+    helper: _Helper
 
 
 @dataclass(frozen=True)
@@ -143,16 +159,26 @@ class IngestPipeline:
         if snapshot.stored_hash is not None and not replace:
             raise _different_content(source_id)
         chunks = await asyncio.to_thread(self.chunker.chunk_text, content, source_id)
-        helper = contextual_helper.strip() if contextual_helper else None
         operation_id = uuid.uuid4().hex
         records: list[LLMCallRecord] = []
-        tree = WorkingTree.from_rows(_rows(snapshot.categories), self.depth, self.limits)
         texts = [chunk.content for chunk in chunks]
-        paths = await self._classify(tree, texts, helper, records, source_id, operation_id)
-        plan = _Plan(
-            source_id, digest, chunks, paths, dict(metadata or {}), replace, records, operation_id
+        helper = await self._helper(
+            source_id, contextual_helper, snapshot.helper, texts, content, records, operation_id
         )
-        written = await self._write_until_it_fits(plan, helper)
+        tree = WorkingTree.from_rows(_rows(snapshot.categories), self.depth, self.limits)
+        paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
+        plan = _Plan(
+            source_id,
+            digest,
+            chunks,
+            paths,
+            dict(metadata or {}),
+            replace,
+            records,
+            operation_id,
+            helper,
+        )
+        written = await self._write_until_it_fits(plan, helper.text)
         logger.info(
             "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s).",
             source_id,
@@ -168,7 +194,7 @@ class IngestPipeline:
             categories_created=tuple(written.categories_created),
             llm_calls=tuple(records),
             operation_id=operation_id,
-            contextual_helper=helper,
+            contextual_helper=helper.text,
         )
 
     # --- steps --------------------------------------------------------------------------
@@ -198,6 +224,46 @@ class IngestPipeline:
             raise
         finally:
             records.extend(classifier.records)
+
+    async def _helper(
+        self,
+        source_id: str,
+        given: str | None,
+        stored: str | None,
+        texts: Sequence[str],
+        content: str,
+        records: list[LLMCallRecord],
+        operation_id: str,
+    ) -> _Helper:
+        """The user's helper, else the stored one, else one the model writes (if enabled)."""
+        counter = get_token_counter(self.config.model_name)
+        if given is not None and given.strip():
+            text = given.strip()
+            tokens = counter.count(text)
+            if tokens > HELPER_MAX_TOKENS:
+                raise ValidationError(
+                    f"The contextual helper has {tokens} tokens, more than {HELPER_MAX_TOKENS}.",
+                    remedy="shorten it to one paragraph saying what the source is.",
+                )
+            return _Helper(text, tokens, user_provided=True, store=text != stored)
+        if stored is not None:
+            return _Helper(stored)
+        if not self.config.auto_source_identification:
+            return _Helper(None)
+        from memoir_ai.helpers_service import ContextualHelperService
+
+        service = ContextualHelperService(self.database, self.agents, counter)
+        try:
+            draft = await service.draft_helper(source_id, texts, full_text=content)
+        except LLMCallError as exc:
+            records.append(exc.record)
+            await self._record_failed_calls(records, source_id, operation_id)
+            raise ClassificationError(
+                f"Could not describe source {source_id!r} before classifying it: {exc.message}",
+                remedy=exc.remedy,
+            ) from exc
+        records.append(draft.call)
+        return _Helper(draft.helper_text, draft.token_count, store=True)
 
     async def _write_until_it_fits(self, plan: _Plan, helper: str | None) -> _Written:
         for _ in range(MAX_WRITE_ROUNDS):
@@ -241,7 +307,12 @@ class IngestPipeline:
         with self.database.transaction() as session:
             stored = repository.find_source(session, source_id)
             categories = repository.load_categories(session)
-        return _Snapshot(stored.content_hash if stored else None, categories)
+            helper = get_helper(session, source_id)
+        return _Snapshot(
+            stored.content_hash if stored else None,
+            categories,
+            helper.helper_text if helper else None,
+        )
 
     def _stored_result(self, source_id: str, digest: str) -> IngestResult:
         with self.database.transaction() as session:
@@ -283,6 +354,14 @@ class IngestPipeline:
             repository.save_source(
                 session, plan.source_id, content_hash=plan.content_hash, metadata=plan.metadata
             )
+            if plan.helper.store and plan.helper.text is not None:
+                store_helper(
+                    session,
+                    plan.source_id,
+                    plan.helper.text,
+                    plan.helper.token_count,
+                    is_user_provided=plan.helper.user_provided,
+                )
             record_llm_calls(
                 session,
                 plan.records,

@@ -73,11 +73,17 @@ def test_ingest_files_every_chunk_under_a_leaf_and_audits_every_call(database_ur
         "operation_id, source_id FROM llm_calls ORDER BY id",
     )
     assert len(calls) == result.llm_call_count > 0
-    assert {call[0] for call in calls} == {"classify"}
+    assert calls[0][0] == "helper"  # the source is described first, then classified
+    assert {call[0] for call in calls[1:]} == {"classify"}
     assert {call[1] for call in calls} == {"offline"}
     assert {call[2] for call in calls} == {"ok"}
     assert sum(call[3] for call in calls) == result.input_tokens > 0
-    assert all('Chunk 1:\n"""' in call[4] and '"chunks"' in call[5] for call in calls)
+    assert all('Chunk 1:\n"""' in call[4] and '"chunks"' in call[5] for call in calls[1:])
+    assert result.contextual_helper and result.contextual_helper in calls[1][4]
+    helpers = rows(
+        database_url, "SELECT helper_text, is_user_provided, version FROM contextual_helpers"
+    )
+    assert helpers == [(result.contextual_helper, False, 1)]
     assert {call[6] for call in calls} == {result.operation_id}
     assert {call[7] for call in calls} == {"subjects.md"}
     limits = rows(database_url, "SELECT level, max_categories FROM category_limits ORDER BY level")
@@ -167,3 +173,22 @@ def test_empty_text_and_source_id_are_validation_errors(sqlite_url: str, bad: st
             instance.ingest_text_sync(bad, "doc")
         with pytest.raises(ValidationError, match="source id"):
             instance.ingest_text_sync(TEXT, bad)
+
+
+def test_a_user_helper_is_used_in_every_prompt_and_stored(sqlite_url: str) -> None:
+    helper = "Notes on four unrelated subjects, written for a school quiz."
+    with memoir(sqlite_url) as instance:
+        result = instance.ingest_text_sync(TEXT, "doc", contextual_helper=helper)
+    calls = rows(sqlite_url, "SELECT purpose, request_text FROM llm_calls")
+    assert {call[0] for call in calls} == {"classify"}  # no helper call
+    assert all(helper in call[1] for call in calls)
+    assert result.contextual_helper == helper
+    stored = rows(sqlite_url, "SELECT helper_text, is_user_provided FROM contextual_helpers")
+    assert stored == [(helper, True)]
+
+
+def test_no_helper_call_when_auto_identification_is_off(sqlite_url: str) -> None:
+    with memoir(sqlite_url, auto_source_identification=False) as instance:
+        result = instance.ingest_text_sync(TEXT, "doc")
+    assert result.contextual_helper is None
+    assert {record.purpose.value for record in result.llm_calls} == {"classify"}

@@ -128,7 +128,12 @@ def test_rate_limits_are_retried_with_backoff_and_recorded(sqlite_url: str) -> N
             raise ModelHTTPError(429, "fake", "slow down")
         return await responder(messages, info)
 
-    settings = {**SETTINGS, "batch_size": 50, "path_assignment": "whole_path"}
+    settings = {
+        **SETTINGS,
+        "batch_size": 50,
+        "path_assignment": "whole_path",
+        "auto_source_identification": False,
+    }
     with MemoirAI(
         database_url=sqlite_url, llm=FunctionModel(flaky, model_name="flaky"), **settings
     ) as memoir:
