@@ -325,11 +325,11 @@ LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 class ContextualHelperVersion(Base):
-    """Every helper ever created for a source, oldest first (revision 0003).
+    """Every helper ever created for a source, the current one included (revision 0003).
 
     ``contextual_helpers`` holds the current helper of each source; this table
-    keeps each version it replaced, so a regeneration or a user's override can
-    be audited and undone.
+    keeps every version, numbered from 1, with whether a user wrote it, so a
+    regeneration or a user's override can be audited and undone.
     """
 
     __tablename__ = "contextual_helper_versions"
