@@ -16,8 +16,12 @@ names chunks by number only. Two ways to assign a path, chosen per batch:
 A chunk whose answer is missing, duplicated or unusable — or whose new
 category would break a limit — is sent again alone (at most ``chunk_retries``
 times); chunks that got a usable answer are never sent again at that step.
-Batches run concurrently; the model bounds the calls in flight
-(``max_concurrency``). Every call's record is kept in :attr:`Classifier.records`.
+Batches run concurrently, at most ``max_concurrency`` calls at a time. A
+prompt is built only when its call may start, so it shows the categories that
+earlier calls of the same ingestion have just planned; and when the tree is
+empty, the first batch runs alone to seed it. Without both, every concurrent
+batch would see the same empty tree and invent its own near-duplicates.
+Every call's record is kept in :attr:`Classifier.records`.
 """
 
 from __future__ import annotations
@@ -109,6 +113,8 @@ class Classifier:
         self.records: list[LLMCallRecord] = []
         self.mode_calls: Counter[str] = Counter()
         self._batches = 0
+        # Held from building a prompt to planning its answers, never across retries.
+        self._slots = asyncio.Semaphore(agents.settings.max_concurrency)
 
     async def classify(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """The leaf path of every text, in order.
@@ -120,6 +126,8 @@ class Classifier:
         items = [_Item(index, text, self.tree.root) for index, text in enumerate(texts)]
         batches = split_batches(items, self.options.batch_size)
         try:
+            if batches and not self.tree.child_names(self.tree.root):
+                await self._batch(batches.pop(0))  # seed the empty tree before fanning out
             async with asyncio.TaskGroup() as group:
                 for batch in batches:
                     group.create_task(self._batch(batch))
@@ -146,7 +154,9 @@ class Classifier:
         )
 
     async def _assign(self, items: list[_Item], stats: _BatchStats) -> None:
-        if self.choose_mode(items) == "whole_path":
+        async with self._slots:
+            whole_path = self.choose_mode(items) == "whole_path"
+        if whole_path:
             await self._whole_paths(items, stats)
         else:
             await self._level_by_level(items, stats)
@@ -179,19 +189,20 @@ class Classifier:
         )
 
     async def _whole_paths(self, items: list[_Item], stats: _BatchStats) -> None:
-        output = await self._call(
-            path_classification_output(self.tree.depth), self._path_prompt(items), stats
-        )
-        stats.modes["whole_path"] += 1
-        answers = check_paths(output.chunks, len(items), self.tree.depth)
         failed = []
-        for item, answer in zip(items, answers, strict=True):
-            leaf = self.tree.place(answer.names) if answer.ok else None
-            if leaf is None:
-                item.problem = answer.problem
-                failed.append(item)
-            else:
-                item.node = leaf
+        async with self._slots:
+            output = await self._call(
+                path_classification_output(self.tree.depth), self._path_prompt(items), stats
+            )
+            stats.modes["whole_path"] += 1
+            answers = check_paths(output.chunks, len(items), self.tree.depth)
+            for item, answer in zip(items, answers, strict=True):
+                leaf = self.tree.place(answer.names) if answer.ok else None
+                if leaf is None:
+                    item.problem = answer.problem
+                    failed.append(item)
+                else:
+                    item.node = leaf
         await self._retry_alone(failed, stats, self._assign)
 
     # --- level by level -----------------------------------------------------------------
@@ -221,20 +232,22 @@ class Classifier:
 
     async def _one_level(self, items: list[_Item], stats: _BatchStats) -> None:
         parent = items[0].node
-        existing = self.tree.child_names(parent)
-        allow_new = self.tree.can_create_under(parent)
-        output_type = classification_output(existing, allow_new)
-        prompt = self._level_prompt(items, parent, existing, allow_new)
-        output = await self._call(output_type, prompt, stats)
-        stats.modes["level_by_level"] += 1
         failed = []
-        for item, answer in zip(items, check_categories(output.chunks, len(items)), strict=True):
-            child = self.tree.get_or_plan(parent, answer.names[0]) if answer.ok else None
-            if child is None:
-                item.problem = answer.problem
-                failed.append(item)
-            else:
-                item.node = child
+        async with self._slots:
+            existing = self.tree.child_names(parent)
+            allow_new = self.tree.can_create_under(parent)
+            output_type = classification_output(existing, allow_new)
+            prompt = self._level_prompt(items, parent, existing, allow_new)
+            output = await self._call(output_type, prompt, stats)
+            stats.modes["level_by_level"] += 1
+            answers = check_categories(output.chunks, len(items))
+            for item, answer in zip(items, answers, strict=True):
+                child = self.tree.get_or_plan(parent, answer.names[0]) if answer.ok else None
+                if child is None:
+                    item.problem = answer.problem
+                    failed.append(item)
+                else:
+                    item.node = child
         await self._retry_alone(failed, stats, self._one_level)
 
     # --- shared -------------------------------------------------------------------------

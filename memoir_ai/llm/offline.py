@@ -52,6 +52,12 @@ NAME_WORDS = 2
 REUSE_MIN_SCORE = 0.02
 TOP_LEVEL_SOURCE_WEIGHT = 2.0
 REUSE_MIN_SHARE = 0.25
+# How many siblings a level holds before reuse gets easier: a person filing
+# notes keeps a handful of drawers per shelf instead of one per note. Past
+# the soft size the bar to reuse falls with the crowd; past twice that any
+# overlap is enough; past four times a new name is made only when forced.
+SOFT_SIBLINGS_TOP = 12
+SOFT_SIBLINGS_DEEPER = 6
 ANSWER_SENTENCES = 3
 SUMMARY_CHARS = 600
 MIN_SENTENCE_WORDS = 4
@@ -166,6 +172,7 @@ def _choose(
     existing: Sequence[str],
     allow_new: bool,
     exclude: set[str],
+    level: int = 1,
 ) -> str:
     """Reuse the best existing name when it fits (or must), else make a new one."""
     scores = [lexical.name_score(name, weights) for name in existing]
@@ -173,8 +180,12 @@ def _choose(
     fresh_stems = weights.top(NAME_WORDS, exclude=exclude)
     fresh_score = sum(weights.weights[stem] for stem in fresh_stems)
     if best is not None:
-        fits = scores[best] >= max(REUSE_MIN_SCORE, REUSE_MIN_SHARE * fresh_score)
-        if fits or not allow_new or not fresh_stems:
+        soft = SOFT_SIBLINGS_TOP if level == 1 else SOFT_SIBLINGS_DEEPER
+        crowd = len(existing)
+        share = REUSE_MIN_SHARE * min(1.0, soft / crowd)
+        fits = scores[best] >= max(REUSE_MIN_SCORE * min(1.0, soft / crowd), share * fresh_score)
+        crowded = (crowd >= 2 * soft and scores[best] > 0) or crowd >= 4 * soft
+        if fits or crowded or not allow_new or not fresh_stems:
             return existing[best]
     if not fresh_stems:
         return "General"
@@ -197,7 +208,7 @@ def _classify(request: OfflineRequest) -> list[dict[str, Any]]:
     answers = []
     for chunk_id, text, _ in request.chunks:
         weights = _level_profile(text, helper, request.level, request.depth)
-        name = _choose(weights, existing, allow_new, exclude)
+        name = _choose(weights, existing, allow_new, exclude, request.level)
         if name not in existing:
             existing.append(name)
         answers.append({"id": chunk_id, "category": name})
@@ -215,7 +226,7 @@ def _classify_paths(request: OfflineRequest) -> list[dict[str, Any]]:
             weights = _level_profile(text, helper, level, request.depth)
             full = level in request.full_levels
             names = list(node) or (_names_at(tree, level) if full else [])
-            name = _choose(weights, names, not full or not names, _path_stems(path))
+            name = _choose(weights, names, not full or not names, _path_stems(path), level)
             path.append(name)
             node = node.setdefault(name, {})
         answers.append({"id": chunk_id, "path": path})

@@ -318,6 +318,27 @@ def test_batches_run_concurrently_within_max_concurrency() -> None:
     assert model.peak == 3
 
 
+def test_concurrent_batches_see_the_categories_planned_before_their_call() -> None:
+    # Ten batches, two calls at a time: a prompt must show what earlier calls of the same
+    # ingestion planned, or every batch would invent names against the same empty tree.
+    model = RuleModel(delay=0.01)
+    subjects = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon"]
+    chunks = texts(*(subjects * 10))
+    run(classifier(model, batch_size=5, max_concurrency=2).classify(chunks))
+    assert len(model.prompts) == 10
+    assert "none yet" in model.prompts[0]
+    # The first batch seeds the empty tree alone; every later prompt lists all it planned.
+    for prompt in model.prompts[1:]:
+        assert "none yet" not in prompt
+        assert all(f"- {name}" in prompt for name in subjects)
+
+
+def test_the_first_batch_into_an_empty_tree_runs_alone() -> None:
+    model = RuleModel(delay=0.02)
+    run(classifier(model, batch_size=1, max_concurrency=4).classify(texts("Alpha", "Beta")))
+    assert model.peak == 1  # the second call waited for the seed
+
+
 def test_a_provider_down_for_good_is_a_classification_error_with_its_records() -> None:
     from pydantic_ai.exceptions import ModelHTTPError
 
