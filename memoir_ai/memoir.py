@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from memoir_ai._sync import run_sync
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.errors import ConfigurationError
+from memoir_ai.errors import ConfigurationError, ValidationError
 from memoir_ai.ingest.pipeline import IngestPipeline
 from memoir_ai.ingest.results import IngestResult
 from memoir_ai.llm.agents import AgentFactory
@@ -31,6 +31,17 @@ from memoir_ai.llm.models import LLMSettings
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
+
+    from memoir_ai.database.audit import CallTotals
+    from memoir_ai.database.browse_repository import (
+        CategoryTree,
+        ChunkDetail,
+        DatabaseInfo,
+        LoggedCall,
+        SourceSummary,
+    )
+    from memoir_ai.database.helpers_repository import StoredHelper
+    from memoir_ai.helpers_service import ContextualHelperService
 
 __all__ = ["MemoirAI"]
 
@@ -128,3 +139,141 @@ class MemoirAI:
             if not self._ready:
                 self.database.create_tables()
                 self._ready = True
+
+    # -- browsing and maintaining the memory ---------------------------------------------
+
+    def get_category_tree(self) -> CategoryTree:
+        """The category tree with the ids, names, levels and chunk counts of every node."""
+        from memoir_ai.database.browse_repository import load_category_tree
+
+        self._prepare_database()
+        with self.database.session() as session:
+            return load_category_tree(session)
+
+    def get_database_info(self) -> DatabaseInfo:
+        """Where the memory lives, whether its schema is current, and how much it holds.
+
+        Only reads: a database that was never initialized is reported as such
+        (``schema_valid`` False, ``current_revision`` None), not created.
+        """
+        from memoir_ai.database.browse_repository import DatabaseInfo
+        from memoir_ai.database.migration_manager import MigrationManager
+
+        report = MigrationManager(
+            self.config, engine=self.database.engine
+        ).validate_database_schema()
+        return DatabaseInfo(
+            database_url=self.database.masked_url,
+            model=self.agents.model_name,
+            hierarchy_depth=self.config.hierarchy_depth,
+            schema_valid=report.is_valid,
+            current_revision=report.current_revision,
+            head_revision=report.head_revision,
+            pending_migrations=list(report.pending_migrations),
+            row_counts={
+                table.name: table.row_count
+                for table in report.table_info
+                if table.exists and table.row_count is not None
+            },
+            problems=list(report.problems),
+        )
+
+    def list_sources(self) -> list[SourceSummary]:
+        """Every stored source (id, title, chunk and token counts, helper version), oldest first."""
+        from memoir_ai.database.browse_repository import list_sources
+
+        self._prepare_database()
+        with self.database.session() as session:
+            return list_sources(session)
+
+    def get_chunk(self, chunk_id: int) -> ChunkDetail:
+        """One stored chunk with its category path, source and character offsets.
+
+        Raises:
+            ValidationError: no chunk has that id.
+        """
+        from memoir_ai.database.browse_repository import get_chunk
+
+        self._prepare_database()
+        with self.database.session() as session:
+            chunk = get_chunk(session, chunk_id)
+        if chunk is None:
+            raise ValidationError(
+                f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
+                remedy="use an id from a query's citations or from `memoir sources`/`memoir tree`.",
+            )
+        return chunk
+
+    def delete_source(self, source_id: str) -> int:
+        """Delete a source atomically; return how many chunks went with it.
+
+        Its chunks, its contextual helper with every version, the source row
+        and the categories left empty go in one transaction. The audit log of
+        LLM calls is kept: it records what was spent.
+
+        Raises:
+            ValidationError: no source is stored under ``source_id``.
+        """
+        from memoir_ai.database.browse_repository import remove_source
+
+        self._prepare_database()
+        with self.database.transaction() as session:
+            removed = remove_source(session, source_id)
+        if removed is None:
+            raise ValidationError(
+                f"There is no source {source_id!r} in {self.database.masked_url}.",
+                remedy="list the stored sources with `memoir sources` (or list_sources()).",
+            )
+        logger.info("Deleted source %r and its %d chunk(s).", source_id, removed)
+        return removed
+
+    def llm_calls(self, source_id: str | None = None, limit: int | None = None) -> list[LoggedCall]:
+        """The recorded LLM calls (the most recent ``limit``, all by default), oldest first."""
+        from memoir_ai.database.browse_repository import list_logged_calls
+
+        if limit is not None and limit < 1:
+            raise ValidationError(
+                f"limit must be a positive number of calls, got {limit}.",
+                remedy="pass a limit of 1 or more, or None for every call.",
+            )
+        self._prepare_database()
+        with self.database.session() as session:
+            return list_logged_calls(session, source_id=source_id, limit=limit)
+
+    def llm_call_totals(self, source_id: str | None = None) -> CallTotals:
+        """Calls, tokens in and out, latency and errors summed over the log (or one source)."""
+        from memoir_ai.database.audit import call_totals
+
+        self._prepare_database()
+        with self.database.session() as session:
+            return call_totals(session, source_id=source_id)
+
+    async def regenerate_contextual_helper(self, source_id: str) -> StoredHelper:
+        """Have the model write a new version of the helper of ``source_id`` from its chunks.
+
+        The new version overrides the current one (even a user-provided one,
+        which stays in the history); it returns the helper now in force.
+
+        Raises:
+            ValidationError: nothing is stored for ``source_id``.
+        """
+        await asyncio.to_thread(self._prepare_database)
+        outcome = await self._helpers().regenerate_helper(source_id)
+        return outcome.helper
+
+    def regenerate_contextual_helper_sync(self, source_id: str) -> StoredHelper:
+        """:meth:`regenerate_contextual_helper` for synchronous code."""
+        return run_sync(self.regenerate_contextual_helper(source_id))
+
+    def get_contextual_helper(self, source_id: str) -> StoredHelper | None:
+        """The helper in force for ``source_id``, or None when it has none."""
+        self._prepare_database()
+        return self._helpers().get_helper(source_id)
+
+    def _helpers(self) -> ContextualHelperService:
+        from memoir_ai.helpers_service import ContextualHelperService
+        from memoir_ai.text.tokens import get_token_counter
+
+        return ContextualHelperService(
+            self.database, self.agents, get_token_counter(self.config.model_name)
+        )

@@ -46,6 +46,8 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
         ({"batch_size": 51}, "batch_size must be between 1 and 50"),
         ({"chunk_min_tokens": 500, "chunk_max_tokens": 500}, "must be smaller than"),
         ({"chunk_min_tokens": -1}, "chunk_min_tokens must be a positive"),
+        ({"chunk_max_tokens": 0}, "chunk_max_tokens must be a positive"),
+        ({"max_token_budget": 0}, "max_token_budget must be a positive"),
         ({"max_categories_per_level": 0}, "max_categories_per_level must be positive"),
         ({"max_categories_per_level": {1: 3, 2: 0, 3: 3}}, "for level 2 must be positive"),
         ({"max_categories_per_level": {1: 3, 2: 3}}, "missing levels [3]"),
@@ -66,3 +68,29 @@ def test_each_rule_is_a_configuration_error_with_a_remedy(
 def test_budget_just_above_the_minimum_is_accepted() -> None:
     config = MemoirAIConfig(_env_file=None, chunk_min_tokens=300, max_token_budget=401)
     assert config.max_token_budget == 401
+
+
+def test_a_dotenv_file_in_the_working_directory_is_honoured(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("MEMOIR_DATABASE_URL", "MEMOIR_MODEL", "MEMOIR_BATCH_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text(
+        "MEMOIR_DATABASE_URL=sqlite:///from-dotenv.db\nMEMOIR_BATCH_SIZE=12\n", "utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    config = MemoirAIConfig()
+    assert config.database_url == "sqlite:///from-dotenv.db"
+    assert config.batch_size == 12
+    monkeypatch.setenv("MEMOIR_BATCH_SIZE", "3")  # the environment wins over the file
+    assert MemoirAIConfig().batch_size == 3
+
+
+def test_a_broken_value_in_dotenv_is_a_configuration_error(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MEMOIR_BATCH_SIZE", raising=False)
+    (tmp_path / ".env").write_text("MEMOIR_BATCH_SIZE=99\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigurationError, match="batch_size must be between 1 and 50"):
+        MemoirAIConfig()

@@ -1,0 +1,326 @@
+"""The read queries behind browsing a memory: the tree, sources, one chunk, the call log.
+
+Also the one write a user makes while browsing: deleting a source with its
+helper history. Every function takes a session; the caller owns the
+transaction. Results are frozen dataclasses, never ORM rows, so nothing that
+leaves this module needs an open session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from memoir_ai.database.ingest_repository import category_paths, delete_source, load_categories
+from memoir_ai.database.models import (
+    Chunk,
+    ContextualHelper,
+    ContextualHelperVersion,
+    LLMCall,
+    Source,
+)
+
+__all__ = [
+    "CategoryNode",
+    "CategoryTree",
+    "ChunkDetail",
+    "DatabaseInfo",
+    "LoggedCall",
+    "SourceSummary",
+    "get_chunk",
+    "list_logged_calls",
+    "list_sources",
+    "load_category_tree",
+    "remove_source",
+]
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    """A category with its children.
+
+    ``chunk_count`` counts the chunks filed directly under it (only leaves hold
+    chunks); ``total_chunks`` counts every chunk in its subtree.
+    """
+
+    id: int
+    name: str
+    level: int
+    parent_id: int | None
+    chunk_count: int
+    total_chunks: int
+    children: tuple[CategoryNode, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The node and its subtree as plain JSON-ready data."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "level": self.level,
+            "chunk_count": self.chunk_count,
+            "total_chunks": self.total_chunks,
+            "children": [child.to_dict() for child in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class CategoryTree:
+    """The whole category tree: its level-1 categories, each with its subtree."""
+
+    roots: tuple[CategoryNode, ...]
+
+    @property
+    def category_count(self) -> int:
+        """How many categories the tree holds, at every level."""
+        return sum(1 for _ in self.walk())
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks are filed in the tree."""
+        return sum(root.total_chunks for root in self.roots)
+
+    def walk(self) -> Iterator[tuple[tuple[str, ...], CategoryNode]]:
+        """Every node with its path of names, depth first, in display order."""
+        stack: list[tuple[tuple[str, ...], CategoryNode]] = [
+            ((root.name,), root) for root in reversed(self.roots)
+        ]
+        while stack:
+            path, node = stack.pop()
+            yield path, node
+            stack.extend(((*path, child.name), child) for child in reversed(node.children))
+
+    def leaf_paths(self) -> list[tuple[str, ...]]:
+        """The paths of the categories that hold chunks, in display order."""
+        return [path for path, node in self.walk() if node.chunk_count]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The tree as plain JSON-ready data (the shape of ``memoir tree --json``)."""
+        return {
+            "categories": self.category_count,
+            "chunks": self.chunk_count,
+            "roots": [root.to_dict() for root in self.roots],
+        }
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """A stored source: its id, title, chunk count, helper version and when it was stored."""
+
+    source_id: str
+    title: str | None
+    chunk_count: int
+    token_count: int
+    helper_version: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ChunkDetail:
+    """One stored chunk with everything a citation needs."""
+
+    id: int
+    content: str
+    token_count: int
+    source_id: str
+    position: int
+    start_offset: int
+    end_offset: int
+    category_id: int
+    category_path: tuple[str, ...]
+    created_at: dt.datetime
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """The state of a memory's database, as ``MemoirAI.get_database_info()`` reports it.
+
+    ``row_counts`` maps each memoir-ai table to its number of rows (tables that
+    do not exist yet are left out); ``problems`` lists why the schema is not
+    valid, one readable line each.
+    """
+
+    database_url: str
+    model: str
+    hierarchy_depth: int
+    schema_valid: bool
+    current_revision: str | None
+    head_revision: str
+    pending_migrations: list[str]
+    row_counts: dict[str, int]
+    problems: list[str]
+
+    @property
+    def source_count(self) -> int:
+        """How many sources are stored."""
+        return self.row_counts.get("sources", 0)
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks are stored."""
+        return self.row_counts.get("chunks", 0)
+
+    @property
+    def category_count(self) -> int:
+        """How many categories the tree holds."""
+        return self.row_counts.get("categories", 0)
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    """One model call from the audit log."""
+
+    id: int
+    started_at: dt.datetime
+    purpose: str
+    model: str
+    source_id: str | None
+    input_tokens: int
+    output_tokens: int
+    latency_seconds: float
+    outcome: str
+    error: str | None
+
+
+def load_category_tree(session: Session) -> CategoryTree:
+    """The tree with chunk counts; siblings in name order."""
+    categories = load_categories(session)
+    direct: dict[int, int] = {
+        category_id: int(count)
+        for category_id, count in session.execute(
+            select(Chunk.category_id, func.count(Chunk.id)).group_by(Chunk.category_id)
+        )
+    }
+    children: dict[int | None, list[int]] = {}
+    by_id = {category.id: category for category in categories}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category.id)
+
+    def build(category_id: int) -> CategoryNode:
+        category = by_id[category_id]
+        kids = tuple(
+            sorted(
+                (build(child) for child in children.get(category_id, [])),
+                key=lambda node: (node.name.casefold(), node.id),
+            )
+        )
+        own = direct.get(category_id, 0)
+        return CategoryNode(
+            id=category.id,
+            name=category.name,
+            level=category.level,
+            parent_id=category.parent_id,
+            chunk_count=own,
+            total_chunks=own + sum(kid.total_chunks for kid in kids),
+            children=kids,
+        )
+
+    roots = sorted(
+        (build(root) for root in children.get(None, [])),
+        key=lambda node: (node.name.casefold(), node.id),
+    )
+    return CategoryTree(tuple(roots))
+
+
+def list_sources(session: Session) -> list[SourceSummary]:
+    """Every stored source, oldest first."""
+    counts = (
+        select(
+            Chunk.source_id,
+            func.count(Chunk.id).label("chunks"),
+            func.coalesce(func.sum(Chunk.token_count), 0).label("tokens"),
+        )
+        .group_by(Chunk.source_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Source.source_id,
+            Source.title,
+            func.coalesce(counts.c.chunks, 0),
+            func.coalesce(counts.c.tokens, 0),
+            ContextualHelper.version,
+            Source.created_at,
+        )
+        .outerjoin(counts, counts.c.source_id == Source.source_id)
+        .outerjoin(ContextualHelper, ContextualHelper.source_id == Source.source_id)
+        .order_by(Source.created_at, Source.id)
+    )
+    return [
+        SourceSummary(source_id, title, int(chunks), int(tokens), version, created_at)
+        for source_id, title, chunks, tokens, version, created_at in rows
+    ]
+
+
+def get_chunk(session: Session, chunk_id: int) -> ChunkDetail | None:
+    """The chunk ``chunk_id`` with its category path, or None when there is none."""
+    row = session.get(Chunk, chunk_id)
+    if row is None:
+        return None
+    path = category_paths(load_categories(session)).get(row.category_id, ())
+    return ChunkDetail(
+        id=row.id,
+        content=row.content,
+        token_count=row.token_count,
+        source_id=row.source_id,
+        position=row.position,
+        start_offset=row.start_offset,
+        end_offset=row.end_offset,
+        category_id=row.category_id,
+        category_path=path,
+        created_at=row.created_at,
+        metadata=dict(row.metadata_ or {}),
+    )
+
+
+def list_logged_calls(
+    session: Session, *, source_id: str | None = None, limit: int | None = None
+) -> list[LoggedCall]:
+    """The most recent ``limit`` calls (all without a limit), shown oldest first."""
+    statement = select(LLMCall).order_by(LLMCall.started_at.desc(), LLMCall.id.desc())
+    if source_id is not None:
+        statement = statement.where(LLMCall.source_id == source_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = list(session.scalars(statement))
+    rows.reverse()
+    return [
+        LoggedCall(
+            id=row.id,
+            started_at=row.started_at,
+            purpose=row.purpose,
+            model=row.model,
+            source_id=row.source_id,
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            latency_seconds=row.latency_seconds,
+            outcome=row.outcome,
+            error=row.error,
+        )
+        for row in rows
+    ]
+
+
+def remove_source(session: Session, source_id: str) -> int | None:
+    """Delete a source, its chunks, its helper and helper history, and the emptied categories.
+
+    Returns how many chunks were removed, or None when no such source exists.
+    The audit log keeps its calls: it records what was spent, not what is stored.
+    """
+    exists = session.scalar(select(Source.id).where(Source.source_id == source_id))
+    chunks = int(
+        session.scalar(select(func.count(Chunk.id)).where(Chunk.source_id == source_id)) or 0
+    )
+    if exists is None and chunks == 0:
+        return None
+    session.execute(
+        delete(ContextualHelperVersion).where(ContextualHelperVersion.source_id == source_id)
+    )
+    session.execute(delete(ContextualHelper).where(ContextualHelper.source_id == source_id))
+    delete_source(session, source_id)
+    return chunks
