@@ -28,6 +28,7 @@ from memoir_ai.ingest.pipeline import IngestPipeline
 from memoir_ai.ingest.results import IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.models import LLMSettings
+from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -120,6 +121,58 @@ class MemoirAI:
     ) -> IngestResult:
         """:meth:`ingest_text` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
         return run_sync(self.ingest_text(content, source_id, contextual_helper, metadata, replace))
+
+    async def query(
+        self,
+        query_text: str,
+        strategy: QueryStrategy | str = QueryStrategy.ONE_SHOT,
+        strategy_params: Mapping[str, Any] | None = None,
+        prompt_limiting_strategy: PromptLimitingStrategy | str = PromptLimitingStrategy.PRUNE,
+        max_token_budget: int | None = None,
+        use_rankings: bool = True,
+        limit: int = 10,
+    ) -> QueryResult:
+        """Answer ``query_text`` from the memory, citing the chunks used (see SPEC section 5).
+
+        ``max_token_budget`` defaults to the configuration's (40000); ``limit``
+        is the most chunks read per path. See
+        :meth:`memoir_ai.query.pipeline.QueryPipeline.query` for the errors.
+        """
+        from memoir_ai.query.pipeline import QueryPipeline
+
+        await asyncio.to_thread(self._prepare_database)
+        return await QueryPipeline(self.config, self.database, self.agents).query(
+            query_text,
+            strategy,
+            strategy_params,
+            prompt_limiting_strategy,
+            max_token_budget,
+            use_rankings,
+            limit,
+        )
+
+    def query_sync(
+        self,
+        query_text: str,
+        strategy: QueryStrategy | str = QueryStrategy.ONE_SHOT,
+        strategy_params: Mapping[str, Any] | None = None,
+        prompt_limiting_strategy: PromptLimitingStrategy | str = PromptLimitingStrategy.PRUNE,
+        max_token_budget: int | None = None,
+        use_rankings: bool = True,
+        limit: int = 10,
+    ) -> QueryResult:
+        """:meth:`query` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
+        return run_sync(
+            self.query(
+                query_text,
+                strategy,
+                strategy_params,
+                prompt_limiting_strategy,
+                max_token_budget,
+                use_rankings,
+                limit,
+            )
+        )
 
     def close(self) -> None:
         """Release the database connections."""

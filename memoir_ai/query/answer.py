@@ -1,0 +1,62 @@
+"""The final answer: the prompt built from the kept chunks, its token count, and the cited call.
+
+The answer's output type only admits the ids of the chunks shown
+(:func:`~memoir_ai.llm.schemas.answer_output`): a citation of anything else
+fails validation and is sent back to the model, which tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from memoir_ai.llm import prompts
+from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.llm.schemas import CitedAnswer, LLMPurpose, answer_output
+from memoir_ai.text.tokens import TokenCounter
+
+__all__ = ["AnswerPrompt", "ask_for_answer"]
+
+
+class AnswerPrompt:
+    """The answer prompt of one question: its parts counted with the model's tokenizer."""
+
+    def __init__(self, query: str, counter: TokenCounter) -> None:
+        """Count the fixed part of the prompt for ``query``."""
+        self.query = query
+        self.counter = counter
+        # Instructions travel with every call; the budget counts them with the wrapper text.
+        self.base_tokens = counter.count(prompts.instructions(LLMPurpose.ANSWER)) + counter.count(
+            prompts.answer_prompt(query, [])
+        )
+
+    def block_tokens(self, chunk: prompts.AnswerChunk) -> int:
+        """The tokens one chunk adds: its numbered block and the blank line after it."""
+        note = (
+            f"category: {prompts.PATH_SEPARATOR.join(chunk.category_path)}"
+            if chunk.category_path
+            else None
+        )
+        return self.counter.count(prompts.chunk_block(chunk.id, chunk.text, note) + "\n\n")
+
+    def helper_tokens(self, helper: str) -> int:
+        """The tokens one source description adds."""
+        return self.counter.count(f'{prompts.SOURCE_HEADER}\n"""\n{helper}\n"""\n\n')
+
+    def render(self, chunks: Sequence[prompts.AnswerChunk], helpers: Sequence[str]) -> str:
+        """The prompt text."""
+        return prompts.answer_prompt(self.query, chunks, helpers=helpers)
+
+    def count(self, chunks: Sequence[prompts.AnswerChunk], helpers: Sequence[str]) -> int:
+        """The exact tokens of the prompt, instructions included."""
+        return self.counter.count(prompts.instructions(LLMPurpose.ANSWER)) + self.counter.count(
+            self.render(chunks, helpers)
+        )
+
+
+async def ask_for_answer(
+    agents: AgentFactory, prompt: str, chunk_ids: Sequence[int]
+) -> tuple[CitedAnswer, LLMCallRecord]:
+    """Ask for the answer, citing only ``chunk_ids``; duplicates in the citation are removed."""
+    output, record = await agents.call(answer_output(chunk_ids), prompt, LLMPurpose.ANSWER)
+    return output, record

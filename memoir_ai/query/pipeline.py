@@ -1,0 +1,477 @@
+"""Answering a question from the memory: traverse → retrieve → fit the budget → answer → audit.
+
+1. Check the settings (a database of another depth is refused before any call).
+2. Walk the tree with the strategy (:mod:`~memoir_ai.query.traversal`): one
+   selection call per parent and level, concurrently within a level; the
+   helpers of the sources under each parent go into its prompt.
+3. Read each unique leaf once (:mod:`~memoir_ai.query.retrieve`); empty
+   leaves and paths that stop early are dropped and reported.
+4. Fit ``max_token_budget`` (:mod:`~memoir_ai.query.budget`): PRUNE drops whole
+   paths; SUMMARIZE shortens every chunk (:mod:`~memoir_ai.query.summarize`).
+5. Ask for the answer with citations (:mod:`~memoir_ai.query.answer`).
+6. Write every call to ``llm_calls`` under one ``operation_id``, in a short
+   transaction after the calls (also when the query fails after some calls).
+
+No database transaction is open while a model is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database import query_repository as repository
+from memoir_ai.database.audit import record_llm_calls
+from memoir_ai.database.engine import DatabaseManager, as_database_error
+from memoir_ai.database.repository import read_settings
+from memoir_ai.errors import ConfigurationError, DatabaseError, QueryError, ValidationError
+from memoir_ai.llm import prompts
+from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.records import LLMCallError, LLMCallRecord
+from memoir_ai.llm.schemas import CategorySelection, LLMPurpose, selection_output
+from memoir_ai.query import budget as arithmetic
+from memoir_ai.query.answer import AnswerPrompt, ask_for_answer
+from memoir_ai.query.results import (
+    CategoryPath,
+    DroppedPath,
+    NoResultsError,
+    PromptLimitingStrategy,
+    QueryCall,
+    QueryResult,
+    QueryStrategy,
+    UsedChunk,
+)
+from memoir_ai.query.retrieve import RetrievedPath, retrieve_paths
+from memoir_ai.query.summarize import SummaryOptions, summarize_chunks
+from memoir_ai.query.traversal import SelectionRequest, strategy_plan, traverse
+from memoir_ai.text.tokens import get_token_counter
+
+__all__ = ["QueryPipeline"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+HELPERS_PER_PROMPT = 5
+"""Most source descriptions shown in one selection prompt (those of the first sources by id)."""
+MAX_QUERY_CHARACTERS = 20_000
+
+
+class QueryPipeline:
+    """Answers questions from one database with one model (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: MemoirAIConfig,
+        database: DatabaseManager,
+        agents: AgentFactory,
+        *,
+        summary_options: SummaryOptions | None = None,
+        helpers_per_prompt: int = HELPERS_PER_PROMPT,
+    ) -> None:
+        """Query ``database`` with ``config``'s settings, calling models via ``agents``."""
+        self.config = config
+        self.database = database
+        self.agents = agents
+        self.depth = config.hierarchy_depth
+        self.counter = get_token_counter(config.model_name)
+        self.summary_options = summary_options or SummaryOptions()
+        self.helpers_per_prompt = helpers_per_prompt
+
+    async def query(
+        self,
+        query_text: str,
+        strategy: QueryStrategy | str = QueryStrategy.ONE_SHOT,
+        strategy_params: Mapping[str, Any] | None = None,
+        prompt_limiting_strategy: PromptLimitingStrategy | str = PromptLimitingStrategy.PRUNE,
+        max_token_budget: int | None = None,
+        use_rankings: bool = True,
+        limit: int = 10,
+    ) -> QueryResult:
+        """Answer ``query_text`` from the memory; see :class:`QueryResult`.
+
+        Raises:
+            ValidationError: An empty question, an unknown strategy or bad
+                ``strategy_params``, a budget or limit below 1.
+            ConfigurationError: The database holds a tree of another depth.
+            NoResultsError: No path led to a chunk, or nothing fits the budget
+                (a :class:`QueryError` carrying the dropped paths).
+            QueryError: Summaries or the final prompt cannot fit the budget, or
+                a model call failed for good.
+            DatabaseError: Reading the memory or writing the audit log failed.
+        """
+        started = time.perf_counter()
+        budget = self._check_inputs(query_text, max_token_budget, limit)
+        plan = strategy_plan(strategy, strategy_params)
+        limiting = _limiting(prompt_limiting_strategy)
+        operation_id = uuid.uuid4().hex
+        calls: list[tuple[LLMCallRecord, BaseModel | None]] = []
+        try:
+            await self._in_thread(self._check_settings)
+            traversal = await traverse(
+                plan, self.depth, _Reader(self), lambda request: self._select(query_text, request)
+            )
+            calls.extend(traversal.calls)
+            dropped = list(traversal.dropped)
+            if not traversal.paths:
+                raise _nothing_found(dropped, "no path reached a leaf of the tree")
+            retrieved, empty = await self._in_thread(self._retrieve, traversal.paths, limit)
+            dropped += empty
+            if not retrieved:
+                raise _nothing_found(_sorted(dropped), "every chosen leaf is empty")
+            helpers = await self._in_thread(self._helpers, retrieved)
+            prompt = AnswerPrompt(query_text, self.counter)
+            if limiting is PromptLimitingStrategy.PRUNE:
+                kept, pruned = self._prune(prompt, retrieved, helpers, budget, use_rankings)
+                dropped += pruned
+                summaries: dict[int, str] = {}
+            else:
+                kept = retrieved
+                summaries = await self._summarize(prompt, retrieved, helpers, budget, calls)
+            shown = _answer_chunks(kept, summaries)
+            kept_helpers = _helpers_for(kept, helpers)
+            prompt_text = prompt.render(shown, kept_helpers)
+            prompt_tokens = prompt.count(shown, kept_helpers)
+            arithmetic.check_fits(prompt_tokens, budget)
+            answer, record = await ask_for_answer(
+                self.agents, prompt_text, [chunk.id for chunk in shown]
+            )
+            calls.append((record, answer))
+        except LLMCallError as exc:
+            calls.append((exc.record, None))
+            await self._record(calls, operation_id, failed=True)
+            raise QueryError(
+                f"The query could not be answered: {exc.message}", remedy=exc.remedy
+            ) from exc
+        except QueryError:
+            await self._record(calls, operation_id, failed=True)
+            raise
+        await self._record(calls, operation_id)
+        used = _used_chunks(kept, summaries)
+        cited = tuple(dict.fromkeys(answer.cited_chunk_ids))
+        return QueryResult(
+            query=query_text,
+            answer=answer.answer,
+            cited_chunk_ids=cited,
+            chunks=used,
+            paths=tuple(item.path for item in kept),
+            dropped_paths=tuple(_sorted(dropped)),
+            llm_calls=tuple(QueryCall.from_record(record, output) for record, output in calls),
+            total_latency_seconds=time.perf_counter() - started,
+            strategy=plan.strategy,
+            prompt_limiting_strategy=limiting,
+            max_token_budget=budget,
+            prompt_tokens=prompt_tokens,
+            summarized=bool(summaries),
+            operation_id=operation_id,
+            temperature=self.agents.settings.temperature,
+        )
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _check_inputs(self, query_text: str, max_token_budget: int | None, limit: int) -> int:
+        if not isinstance(query_text, str) or not query_text.strip():
+            raise ValidationError(
+                "The question is empty.", remedy="pass the question to answer as query_text."
+            )
+        if len(query_text) > MAX_QUERY_CHARACTERS:
+            raise ValidationError(
+                f"The question has {len(query_text)} characters, more than {MAX_QUERY_CHARACTERS}.",
+                remedy="ask a shorter question; ingest long material with ingest_text instead.",
+            )
+        budget = self.config.max_token_budget if max_token_budget is None else max_token_budget
+        if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+            raise ValidationError(
+                f"max_token_budget must be a positive number of tokens, got {budget!r}.",
+                remedy="pass e.g. max_token_budget=40000.",
+            )
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValidationError(
+                f"limit (chunks per path) must be a positive whole number, got {limit!r}.",
+                remedy="pass e.g. limit=10.",
+            )
+        return budget
+
+    def _check_settings(self) -> None:
+        with self.database.session() as session:
+            stored = read_settings(session)
+        if stored is not None and stored.hierarchy_depth != self.depth:
+            raise ConfigurationError(
+                f"This database holds a category tree {stored.hierarchy_depth} levels deep, "
+                f"but hierarchy_depth is {self.depth}.",
+                remedy=f"use hierarchy_depth={stored.hierarchy_depth} with this database.",
+            )
+
+    async def _select(
+        self, query_text: str, request: SelectionRequest
+    ) -> tuple[CategorySelection, LLMCallRecord]:
+        names = [node.name for node in request.candidates]
+        prompt = prompts.selection_prompt(
+            query_text,
+            candidates=[prompts.CandidateCategory(name) for name in names],
+            count=min(request.count, len(names)),
+            level=request.level,
+            depth=self.depth,
+            parent_path=request.parent_path,
+            helpers=request.helpers,
+        )
+        output_type = selection_output(names, request.count)
+        return await self.agents.call(output_type, prompt, LLMPurpose.SELECT)
+
+    def _retrieve(
+        self, paths: Sequence[CategoryPath], limit: int
+    ) -> tuple[list[RetrievedPath], list[DroppedPath]]:
+        with self.database.session() as session:
+            return retrieve_paths(session, paths, per_path_limit=limit)
+
+    def _helpers(self, retrieved: Sequence[RetrievedPath]) -> dict[str, str]:
+        sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
+        with self.database.session() as session:
+            found = repository.helpers_of_sources(session, sources)
+        return {helper.source_id: helper.helper_text for helper in found}
+
+    def _prune(
+        self,
+        prompt: AnswerPrompt,
+        retrieved: Sequence[RetrievedPath],
+        helpers: Mapping[str, str],
+        budget: int,
+        use_rankings: bool,
+    ) -> tuple[list[RetrievedPath], list[DroppedPath]]:
+        costs = [
+            arithmetic.PathCost(
+                index,
+                item.path.rank_key,
+                sum(prompt.block_tokens(chunk) for chunk in _answer_chunks([item], {})),
+                frozenset(chunk.source_id for chunk in item.chunks),
+            )
+            for index, item in enumerate(retrieved)
+        ]
+        helper_tokens = {source: prompt.helper_tokens(text) for source, text in helpers.items()}
+        plan = arithmetic.prune_to_budget(
+            costs,
+            base_tokens=prompt.base_tokens,
+            helper_tokens=helper_tokens,
+            budget=budget,
+            use_rankings=use_rankings,
+        )
+        kept = list(plan.kept)
+        removed = list(plan.dropped)
+        # The sum of separately counted parts can differ from the whole by a token or two.
+        order = [cost.index for cost in arithmetic.drop_order(costs, use_rankings=use_rankings)]
+        while kept and self._exact(prompt, retrieved, kept, helpers) > budget:
+            victim = next(index for index in order if index in kept)
+            kept.remove(victim)
+            removed.append(victim)
+        dropped = [
+            DroppedPath(
+                retrieved[index].path,
+                "over_budget",
+                f"its {len(retrieved[index].chunks)} chunk(s) ({costs[index].chunk_tokens} "
+                f"tokens) did not fit max_token_budget={budget}",
+            )
+            for index in removed
+        ]
+        if not kept:
+            raise NoResultsError(
+                f"Nothing fits max_token_budget={budget}: the prompt without chunks takes "
+                f"{prompt.base_tokens} tokens and the smallest path needs "
+                f"{min(cost.chunk_tokens for cost in costs)} more; considered "
+                f"{len(retrieved)} path(s), dropped all of them.",
+                dropped_paths=tuple(dropped),
+                considered_paths=tuple(item.path for item in retrieved),
+                remedy="raise max_token_budget, lower limit, or use SUMMARIZE.",
+            )
+        if dropped:
+            logger.info("PRUNE dropped %d path(s) to fit %d tokens.", len(dropped), budget)
+        return [retrieved[index] for index in kept], dropped
+
+    def _exact(
+        self,
+        prompt: AnswerPrompt,
+        retrieved: Sequence[RetrievedPath],
+        kept: Sequence[int],
+        helpers: Mapping[str, str],
+    ) -> int:
+        chosen = [retrieved[index] for index in kept]
+        return prompt.count(_answer_chunks(chosen, {}), _helpers_for(chosen, helpers))
+
+    async def _summarize(
+        self,
+        prompt: AnswerPrompt,
+        retrieved: Sequence[RetrievedPath],
+        helpers: Mapping[str, str],
+        budget: int,
+        calls: list[tuple[LLMCallRecord, BaseModel | None]],
+    ) -> dict[int, str]:
+        chunks = _answer_chunks(retrieved, {})
+        total = prompt.count(chunks, _helpers_for(retrieved, helpers))
+        if total <= budget:
+            return {}
+        chunk_tokens = sum(self.counter.count(chunk.text) for chunk in chunks)
+        ratio = arithmetic.compression_ratio(
+            budget=budget, fixed_tokens=total - chunk_tokens, chunk_tokens=chunk_tokens
+        )
+        targets = arithmetic.char_targets([len(chunk.text) for chunk in chunks], ratio)
+        logger.info("SUMMARIZE: %d tokens for a budget of %d; ratio %.3f.", total, budget, ratio)
+        summaries, summary_calls = await summarize_chunks(
+            self.agents,
+            self.counter,
+            prompt.query,
+            [
+                prompts.SummaryChunk(chunk.id, chunk.text, target)
+                for chunk, target in zip(chunks, targets, strict=True)
+            ],
+            budget=budget,
+            options=self.summary_options,
+        )
+        calls.extend(summary_calls)
+        arithmetic.check_summary_lengths(
+            [len(summaries[chunk.id]) for chunk in chunks],
+            targets,
+            tolerance=self.summary_options.tolerance,
+        )
+        return summaries
+
+    async def _record(
+        self,
+        calls: Sequence[tuple[LLMCallRecord, BaseModel | None]],
+        operation_id: str,
+        *,
+        failed: bool = False,
+    ) -> None:
+        if not calls:
+            return
+
+        def write() -> None:
+            with self.database.transaction() as session:
+                record_llm_calls(
+                    session,
+                    [record for record, _ in calls],
+                    operation_id=operation_id,
+                    keep_payloads=self.config.record_llm_payloads,
+                )
+
+        try:
+            await self._in_thread(write)
+        except DatabaseError as exc:
+            if not failed:
+                raise
+            logger.warning("Could not record the calls of a failed query: %s", exc)
+
+    async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work off the event loop, as one clean error if it fails."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except SQLAlchemyError as exc:
+            raise as_database_error(exc, self.config.database_url) from exc
+
+
+class _Reader:
+    """The traversal's view of the database: each method one short read in a worker thread."""
+
+    def __init__(self, pipeline: QueryPipeline) -> None:
+        self.pipeline = pipeline
+
+    def _read(self, function: Callable[..., T], *args: Any) -> T:
+        with self.pipeline.database.session() as session:
+            return function(session, *args)
+
+    async def roots(self) -> list[repository.CategoryNode]:
+        return await self.pipeline._in_thread(self._read, repository.categories_at_level, 1)
+
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[repository.CategoryNode]]:
+        return await self.pipeline._in_thread(self._read, repository.children_of, parent_ids)
+
+    async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
+        def read() -> dict[int, list[repository.SourceHelper]]:
+            with self.pipeline.database.session() as session:
+                return repository.helpers_under(
+                    session,
+                    parent_ids,
+                    parent_level=level,
+                    depth=self.pipeline.depth,
+                    limit=self.pipeline.helpers_per_prompt,
+                )
+
+        found = await self.pipeline._in_thread(read)
+        return {parent: [helper.helper_text for helper in items] for parent, items in found.items()}
+
+    async def root_helpers(self) -> list[str]:
+        found = await self.pipeline._in_thread(
+            self._read,
+            repository.helpers_of_sources,
+            None,
+            self.pipeline.helpers_per_prompt,
+        )
+        return [helper.helper_text for helper in found]
+
+
+def _limiting(value: PromptLimitingStrategy | str) -> PromptLimitingStrategy:
+    try:
+        return PromptLimitingStrategy(value)
+    except ValueError:
+        raise ValidationError(
+            f"Unknown prompt limiting strategy {value!r}.", remedy="use 'prune' or 'summarize'."
+        ) from None
+
+
+def _answer_chunks(
+    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str]
+) -> list[prompts.AnswerChunk]:
+    return [
+        prompts.AnswerChunk(chunk.id, summaries.get(chunk.id, chunk.content), item.path.names)
+        for item in retrieved
+        for chunk in item.chunks
+    ]
+
+
+def _helpers_for(retrieved: Sequence[RetrievedPath], helpers: Mapping[str, str]) -> list[str]:
+    sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
+    return [helpers[source] for source in sources if source in helpers]
+
+
+def _used_chunks(
+    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str]
+) -> tuple[UsedChunk, ...]:
+    return tuple(
+        UsedChunk(
+            id=chunk.id,
+            category_path=item.path.names,
+            relevance=item.path.ranked_relevance,
+            created_at=chunk.created_at,
+            text=chunk.content,
+            source_id=chunk.source_id,
+            token_count=chunk.token_count,
+            summary=summaries.get(chunk.id),
+        )
+        for item in retrieved
+        for chunk in item.chunks
+    )
+
+
+def _sorted(dropped: Sequence[DroppedPath]) -> list[DroppedPath]:
+    return sorted(dropped, key=lambda item: item.path.ids)
+
+
+def _nothing_found(dropped: Sequence[DroppedPath], why: str) -> NoResultsError:
+    if not dropped:
+        return NoResultsError(
+            "The memory holds no category yet, so there is nothing to answer from.",
+            dropped_paths=(),
+            remedy="ingest some text first (ingest_text).",
+        )
+    listed = "; ".join(f"{item.path.label()} ({item.reason})" for item in dropped)
+    return NoResultsError(
+        f"No chunk was found for the question: {why}. Dropped paths: {listed}.",
+        dropped_paths=tuple(dropped),
+        considered_paths=tuple(item.path for item in dropped),
+        remedy="ask about what the memory holds, or try a wider strategy (wide_branch).",
+    )

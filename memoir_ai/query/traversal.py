@@ -1,0 +1,234 @@
+"""Walking the category tree from the root to the leaves, one level at a time.
+
+At each level there is one selection call per parent (the level-1 call has the
+roots as candidates); calls of one level do not depend on each other and run
+concurrently. How many categories a call chooses is the strategy's business
+(:class:`StrategyPlan`). A category with a single candidate child is taken
+without a call (there is nothing to choose or rank).
+
+A chosen category above the configured depth that has no children ends its
+path early: that path is dropped (``no_children``), the others go on. Paths
+come out in a deterministic order: sorted by their category ids, root first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from memoir_ai.database.query_repository import CategoryNode
+from memoir_ai.errors import ValidationError
+from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.llm.schemas import CategorySelection
+from memoir_ai.query.results import CategoryPath, DroppedPath, QueryStrategy
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "SelectionRequest",
+    "Selector",
+    "StrategyPlan",
+    "TraversalOutcome",
+    "TreeReader",
+    "strategy_plan",
+    "traverse",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PARAMS: dict[QueryStrategy, dict[str, int]] = {
+    QueryStrategy.ONE_SHOT: {},
+    QueryStrategy.WIDE_BRANCH: {"n": 3},
+    QueryStrategy.ZOOM_IN: {"n": 6, "n2": 2},
+    QueryStrategy.BRANCH_OUT: {"n": 6, "n2": 2},
+}
+MAX_PER_CALL = 100
+
+
+@dataclass(frozen=True)
+class StrategyPlan:
+    """A strategy with its checked parameters; :meth:`count` says how many to choose per call."""
+
+    strategy: QueryStrategy
+    n: int = 1
+    n2: int = 0
+
+    def count(self, level: int) -> int:
+        """How many categories one selection call at ``level`` chooses (before the cap)."""
+        steps = level - 1
+        match self.strategy:
+            case QueryStrategy.ONE_SHOT:
+                return 1
+            case QueryStrategy.WIDE_BRANCH:
+                return self.n
+            case QueryStrategy.ZOOM_IN:
+                return max(1, self.n - self.n2 * steps)
+            case _:
+                return self.n + self.n2 * steps
+
+
+def strategy_plan(
+    strategy: QueryStrategy | str, params: Mapping[str, Any] | None = None
+) -> StrategyPlan:
+    """Check ``strategy`` and its ``params`` (``n``, ``n2``); fill in the defaults.
+
+    Raises:
+        ValidationError: An unknown strategy, an unknown parameter, or a value
+            that is not a whole number in range.
+    """
+    try:
+        chosen = QueryStrategy(strategy)
+    except ValueError:
+        names = ", ".join(item.value for item in QueryStrategy)
+        raise ValidationError(
+            f"Unknown query strategy {strategy!r}.", remedy=f"use one of: {names}."
+        ) from None
+    defaults = DEFAULT_PARAMS[chosen]
+    given = dict(params or {})
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        allowed = ", ".join(defaults) or "none"
+        raise ValidationError(
+            f"strategy_params {unknown} do not apply to {chosen.value}.",
+            remedy=f"{chosen.value} accepts: {allowed}.",
+        )
+    values = {**defaults, **given}
+    for name, value in values.items():
+        low = 0 if name == "n2" else 1
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not low <= value <= MAX_PER_CALL
+        ):
+            raise ValidationError(
+                f"strategy_params[{name!r}] for {chosen.value} must be a whole number from "
+                f"{low} to {MAX_PER_CALL}, got {value!r}.",
+                remedy=f"pass e.g. {{{name!r}: {defaults[name]}}} (the default).",
+            )
+    return StrategyPlan(chosen, values.get("n", 1), values.get("n2", 0))
+
+
+@dataclass(frozen=True)
+class SelectionRequest:
+    """One selection call: choose ``count`` of ``candidates`` under ``parent_path``."""
+
+    candidates: Sequence[CategoryNode]
+    count: int
+    level: int
+    parent_path: tuple[str, ...]
+    helpers: tuple[str, ...]
+
+
+Selector = Callable[[SelectionRequest], Awaitable[tuple[CategorySelection, LLMCallRecord]]]
+
+
+class TreeReader(Protocol):
+    """What the traversal reads from the database (each method one read)."""
+
+    async def roots(self) -> list[CategoryNode]:
+        """The level-1 categories."""
+
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryNode]]:
+        """The children of each parent."""
+
+    async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
+        """The helper texts of the sources under each parent (at ``level``)."""
+
+    async def root_helpers(self) -> list[str]:
+        """The helper texts shown with the level-1 candidates."""
+
+
+@dataclass(frozen=True)
+class TraversalOutcome:
+    """The complete paths, the paths that stopped early, and the selection calls made."""
+
+    paths: tuple[CategoryPath, ...]
+    dropped: tuple[DroppedPath, ...]
+    calls: tuple[tuple[LLMCallRecord, CategorySelection], ...]
+
+
+async def traverse(
+    plan: StrategyPlan, depth: int, reader: TreeReader, select: Selector
+) -> TraversalOutcome:
+    """Walk from the roots down to ``depth`` following ``plan``; see the module docstring."""
+    calls: list[tuple[LLMCallRecord, CategorySelection]] = []
+    dropped: list[DroppedPath] = []
+    roots = await reader.roots()
+    if not roots:
+        return TraversalOutcome((), (), ())
+    root_request = SelectionRequest(roots, plan.count(1), 1, (), tuple(await reader.root_helpers()))
+    root_choice, root_call = await _choose(root_request, select)
+    calls.extend(root_call)
+    frontier = _extend(None, roots, root_choice)
+    for level in range(2, depth + 1):
+        parents = [path.leaf_id for path in frontier]
+        children = await reader.children(parents)
+        helpers = await reader.helpers(parents, level - 1)
+        requests: list[tuple[CategoryPath, SelectionRequest]] = []
+        for path in frontier:
+            candidates = children.get(path.leaf_id, [])
+            if not candidates:
+                dropped.append(
+                    DroppedPath(
+                        path,
+                        "no_children",
+                        f"{path.label()} has no sub-category at level {level}",
+                    )
+                )
+                continue
+            request = SelectionRequest(
+                candidates,
+                plan.count(level),
+                level,
+                path.names,
+                tuple(helpers.get(path.leaf_id, ())),
+            )
+            requests.append((path, request))
+        outcomes = await asyncio.gather(*(_choose(request, select) for _, request in requests))
+        frontier = []
+        for (path, request), (chosen, call) in zip(requests, outcomes, strict=True):
+            calls.extend(call)  # in request order, whatever order the calls finished in
+            frontier.extend(_extend(path, request.candidates, chosen))
+        logger.debug("Level %d: %d path(s) continue.", level, len(frontier))
+    unique = {path.ids: path for path in frontier}
+    ordered = tuple(unique[ids] for ids in sorted(unique))
+    return TraversalOutcome(
+        ordered, tuple(sorted(dropped, key=lambda item: item.path.ids)), tuple(calls)
+    )
+
+
+async def _choose(
+    request: SelectionRequest, select: Selector
+) -> tuple[list[tuple[str, int, int]], list[tuple[LLMCallRecord, CategorySelection]]]:
+    """(name, ranked_relevance, chosen count) of the picked categories, and the call made."""
+    if len(request.candidates) == 1:
+        return [(request.candidates[0].name, 1, 1)], []
+    selection, record = await select(request)
+    chosen = len(selection.categories)
+    picked = [(item.name, item.ranked_relevance, chosen) for item in selection.categories]
+    return picked, [(record, selection)]
+
+
+def _extend(
+    path: CategoryPath | None,
+    candidates: Sequence[CategoryNode],
+    chosen: Sequence[tuple[str, int, int]],
+) -> list[CategoryPath]:
+    by_name = {node.name: node for node in candidates}
+    extended = []
+    for name, rank, count in chosen:
+        node = by_name[name]
+        if path is None:
+            extended.append(CategoryPath((node.id,), (node.name,), (rank,), (count,)))
+        else:
+            extended.append(
+                CategoryPath(
+                    (*path.ids, node.id),
+                    (*path.names, node.name),
+                    (*path.ranked_relevance, rank),
+                    (*path.choices, count),
+                )
+            )
+    return extended
