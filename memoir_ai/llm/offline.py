@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from memoir_ai.llm import _lexical as lexical
 from memoir_ai.llm import prompts
 from memoir_ai.llm._offline_request import OfflineRequest, parse_request
+from memoir_ai.llm._subjects import subject_of
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage, ModelResponse
@@ -174,7 +175,15 @@ def _choose(
     exclude: set[str],
     level: int = 1,
 ) -> str:
-    """Reuse the best existing name when it fits (or must), else make a new one."""
+    """Reuse the best existing name when it fits (or must), else make a new one.
+
+    At level 1 a clear broad subject (see :mod:`~memoir_ai.llm._subjects`) is
+    reused when it exists and named when nothing existing fits, so texts on one
+    subject share a top-level category even when they share few words.
+    """
+    subject = subject_of(weights) if level == 1 else None
+    if subject is not None and subject in existing:
+        return subject
     scores = [lexical.name_score(name, weights) for name in existing]
     best = max(range(len(existing)), key=lambda index: (scores[index], -index), default=None)
     fresh_stems = weights.top(NAME_WORDS, exclude=exclude)
@@ -187,6 +196,8 @@ def _choose(
         crowded = (crowd >= 2 * soft and scores[best] > 0) or crowd >= 4 * soft
         if fits or crowded or not allow_new or not fresh_stems:
             return existing[best]
+    if subject is not None and allow_new:
+        return subject
     if not fresh_stems:
         return "General"
     name = " & ".join(weights.spelling(stem).capitalize() for stem in fresh_stems)

@@ -216,3 +216,38 @@ def test_same_input_gives_the_same_tree() -> None:
     first = asyncio.run(_file_level_by_level(AgentFactory(), SUBJECTS))
     second = asyncio.run(_file_level_by_level(AgentFactory(), SUBJECTS))
     assert first == second
+
+
+def test_sources_on_one_subject_with_few_shared_words_share_the_top_category() -> None:
+    # Moon phases and telescopes share almost no words; the broad-subject lexicon
+    # still files both under one top-level category, as a person would.
+    sources = {
+        "moon": [
+            "The lunar cycle runs from new moon to full moon: a thin crescent grows into a "
+            "gibbous moon as the Sun lights more of the side we can see from Earth.",
+        ],
+        "telescopes": [
+            "A small telescope shows the rings of Saturn and the four large moons of Jupiter; "
+            "an observatory on a high mountain sees faint galaxies and comets.",
+        ],
+        "bread": [
+            "Knead the dough, let the yeast work overnight, and bake the loaf in a hot oven "
+            "until the crust sings when you tap it.",
+        ],
+    }
+    tops = _top_levels(asyncio.run(_file_level_by_level(AgentFactory(), sources)))
+    assert tops["moon"] == tops["telescopes"] == {"Astronomy"}
+    assert tops["bread"] == {"Food & Cooking"}
+
+
+def test_a_subject_is_named_only_when_the_words_clearly_point_at_it() -> None:
+    from memoir_ai.llm._lexical import profile
+    from memoir_ai.llm._subjects import subject_of
+
+    assert subject_of(profile("The striker scored, the team won the league match.")) == "Sport"
+    # Too few lexicon words, or two subjects mixed evenly: no subject, keywords decide.
+    assert subject_of(profile("The committee met on Tuesday to discuss the agenda.")) is None
+    assert (
+        subject_of(profile("The planet and the star and the telescope; the bread, dough and oven."))
+        is None
+    )
