@@ -1,4 +1,4 @@
-"""Budget arithmetic without fixtures: PRUNE order and fit, SUMMARIZE ratio, targets, parts, checks."""
+"""Budget arithmetic without fixtures: PRUNE order and fit, SUMMARIZE ratio, parts, checks."""
 
 from __future__ import annotations
 
