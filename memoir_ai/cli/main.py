@@ -23,6 +23,10 @@ from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.db import db_app
 from memoir_ai.cli.helper import helper_app
+from memoir_ai.cli.ingest import ingest
+from memoir_ai.cli.log import log
+from memoir_ai.cli.sources import show, sources_app
+from memoir_ai.cli.tree import tree
 from memoir_ai.errors import MemoirAIError
 
 __all__ = ["app", "main"]
@@ -92,6 +96,11 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(helper_app, name="helper")
+app.command("ingest")(ingest)
+app.command("tree")(tree)
+app.add_typer(sources_app, name="sources")
+app.command("show")(show)
+app.command("log")(log)
 
 
 @app.callback()

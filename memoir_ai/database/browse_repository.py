@@ -109,7 +109,10 @@ class CategoryTree:
 
 @dataclass(frozen=True)
 class SourceSummary:
-    """A stored source: its id, title, chunk count, helper version and when it was stored."""
+    """A stored source: its id, title, chunk count, helper version and when it was stored.
+
+    ``title`` is the stored title, else the ``title`` key of the source's metadata.
+    """
 
     source_id: str
     title: str | None
@@ -242,6 +245,7 @@ def list_sources(session: Session) -> list[SourceSummary]:
         select(
             Source.source_id,
             Source.title,
+            Source.metadata_,
             func.coalesce(counts.c.chunks, 0),
             func.coalesce(counts.c.tokens, 0),
             ContextualHelper.version,
@@ -252,9 +256,19 @@ def list_sources(session: Session) -> list[SourceSummary]:
         .order_by(Source.created_at, Source.id)
     )
     return [
-        SourceSummary(source_id, title, int(chunks), int(tokens), version, created_at)
-        for source_id, title, chunks, tokens, version, created_at in rows
+        SourceSummary(
+            source_id, _title(title, metadata), int(chunks), int(tokens), version, created_at
+        )
+        for source_id, title, metadata, chunks, tokens, version, created_at in rows
     ]
+
+
+def _title(stored: str | None, metadata: dict[str, Any] | None) -> str | None:
+    """The source's title, else the one its metadata gives (``memoir ingest`` puts it there)."""
+    if stored:
+        return stored
+    given = (metadata or {}).get("title")
+    return given if isinstance(given, str) and given.strip() else None
 
 
 def get_chunk(session: Session, chunk_id: int) -> ChunkDetail | None:

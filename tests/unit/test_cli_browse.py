@@ -1,0 +1,144 @@
+"""``memoir tree``, ``sources``, ``show``, ``log`` and ``sources delete`` on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from memoir_ai import MemoirAI
+from memoir_ai.cli.main import app
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browse") / "memoir.db"
+    with MemoirAI(database_url=f"sqlite:///{path}") as memoir:
+        for sample in sorted(SAMPLES.glob("baking/*.md")) + sorted(SAMPLES.glob("trade/*.md")):
+            memoir.ingest_text_sync(
+                sample.read_text("utf-8"),
+                source_id=sample.relative_to(SAMPLES).as_posix(),
+                metadata={"title": sample.stem.replace("-", " ")},
+            )
+    return path
+
+
+def _run(database: Path, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["--db", f"sqlite:///{database}", *args], input=stdin)
+
+
+def test_tree_json_has_the_stable_shape(database: Path) -> None:
+    result = _run(database, "tree", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["chunks"] == 4
+    leaves = []
+
+    def visit(node: dict[str, object], depth: int) -> None:
+        assert set(node) == {"id", "name", "level", "chunk_count", "total_chunks", "children"}
+        assert node["level"] == depth
+        children = node["children"]
+        assert isinstance(children, list)
+        if not children:
+            leaves.append(node)
+        for child in children:
+            visit(child, depth + 1)
+
+    for root in document["roots"]:
+        visit(root, 1)
+    assert all(leaf["level"] == 3 for leaf in leaves)
+    assert sum(int(leaf["chunk_count"]) for leaf in leaves) == 4  # type: ignore[call-overload]
+    assert result.stderr == ""  # reading calls no model: no notice about it
+
+
+def test_tree_view_and_depth(database: Path) -> None:
+    full = _run(database, "tree")
+    shallow = _run(database, "tree", "--depth", "1")
+    assert full.exit_code == shallow.exit_code == 0
+    assert full.stdout.startswith("4 chunks in ")
+    roots = json.loads(_run(database, "tree", "--json", "--depth", "1").stdout)["roots"]
+    assert all(root["children"] == [] for root in roots)
+    for root in roots:
+        assert root["name"] in shallow.stdout
+    assert len(shallow.stdout.splitlines()) == 1 + len(roots)
+    assert len(full.stdout.splitlines()) > len(shallow.stdout.splitlines())
+    assert _run(database, "tree", "--depth", "0").exit_code == 2
+
+
+def test_sources_lists_ids_titles_and_counts(database: Path) -> None:
+    result = _run(database, "sources")
+    assert result.exit_code == 0
+    for source_id in ("baking/shaping-and-baking.md", "trade/hanseatic-league.md"):
+        assert source_id in result.stdout
+    assert "hanseatic league" in result.stdout and "v1" in result.stdout
+    rows = json.loads(_run(database, "sources", "--json").stdout)
+    assert [row["source_id"] for row in rows][:1] == ["baking/shaping-and-baking.md"]
+    assert set(rows[0]) == {
+        "source_id",
+        "title",
+        "chunks",
+        "tokens",
+        "helper_version",
+        "created_at",
+    }
+
+
+def test_show_prints_the_chunk_with_its_path(database: Path) -> None:
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        tree = memoir.get_category_tree()
+    result = _run(database, "show", "1", "--json")
+    assert result.exit_code == 0
+    chunk = json.loads(result.stdout)
+    assert tuple(chunk["category_path"]) in tree.leaf_paths()
+    text = (SAMPLES / chunk["source_id"]).read_text("utf-8")
+    assert chunk["content"] == text[chunk["start_offset"] : chunk["end_offset"]]
+    human = _run(database, "show", "1")
+    assert " > ".join(chunk["category_path"]) in human.stdout
+    assert chunk["source_id"] in human.stdout
+
+
+def test_log_lists_calls_with_totals(database: Path) -> None:
+    result = _run(database, "log")
+    assert result.exit_code == 0
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        totals = memoir.llm_call_totals()
+    assert f"Total: {totals.calls} call(s), {totals.input_tokens} tokens in" in result.stdout
+    limited = _run(database, "log", "--limit", "1", "--source", "trade/hanseatic-league.md")
+    assert "showing the last 1" in limited.stdout
+    assert "baking/" not in limited.stdout
+    assert _run(database, "log", "--limit", "0").exit_code == 2
+
+
+def test_unknown_chunk_and_missing_database_are_one_line(database: Path, tmp_path: Path) -> None:
+    for args in (["show", "9999"], ["sources", "delete", "nope", "--yes"]):
+        result = _run(database, *args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("Error: There is no ")
+        assert result.stderr.count("\n") == 1
+    missing = tmp_path / "typo.db"
+    result = _run(missing, "tree")
+    assert result.exit_code == 1
+    assert "There is no memoir database" in result.stderr and "memoir ingest" in result.stderr
+    assert not missing.exists()
+
+
+def test_delete_asks_then_removes_the_source(tmp_path: Path) -> None:
+    database = tmp_path / "memoir.db"
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        sample = SAMPLES / "football" / "season-review.md"
+        memoir.ingest_text_sync(sample.read_text("utf-8"), source_id="season")
+    cancelled = _run(database, "sources", "delete", "season", stdin="n\n")
+    assert cancelled.exit_code == 1 and "nothing was deleted" in cancelled.stdout
+    done = _run(database, "sources", "delete", "season", stdin="y\n")
+    assert done.exit_code == 0 and "Deleted source 'season'" in done.stdout
+    assert json.loads(_run(database, "tree", "--json").stdout) == {
+        "categories": 0,
+        "chunks": 0,
+        "roots": [],
+    }
+    assert "The memory is empty" in _run(database, "tree").stdout
+    assert "No sources yet" in _run(database, "sources").stdout
