@@ -32,12 +32,15 @@ class _NoOfflineNotice(logging.Filter):
 
 
 @contextmanager
-def open_memoir(ctx: typer.Context, *, reading: bool = True) -> Iterator[MemoirAI]:
+def open_memoir(
+    ctx: typer.Context, *, reading: bool = True, calls_model: bool = False
+) -> Iterator[MemoirAI]:
     """The memory of ``--db`` / ``MEMOIR_DATABASE_URL``, closed afterwards.
 
-    With ``reading`` the database must already hold a current memoir-ai schema
-    and no notice about the model is shown; otherwise it is created or upgraded
-    on first use, like the Python API does.
+    With ``reading`` the database must already hold a current memoir-ai schema;
+    otherwise it is created or upgraded on first use, like the Python API does.
+    The notice about the offline model is shown only to commands that call a
+    model (``calls_model``, or any command that is not only ``reading``).
     """
     from memoir_ai.memoir import MemoirAI
 
@@ -47,7 +50,7 @@ def open_memoir(ctx: typer.Context, *, reading: bool = True) -> Iterator[MemoirA
         _require_existing(config)
     notice_filter = _NoOfflineNotice()
     memoir_logger = logging.getLogger("memoir_ai.memoir")
-    if reading:
+    if reading and not calls_model:
         memoir_logger.addFilter(notice_filter)
     try:
         memoir = MemoirAI(config)

@@ -25,6 +25,7 @@ from memoir_ai.cli.db import db_app
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
+from memoir_ai.cli.query import query
 from memoir_ai.cli.sources import show, sources_app
 from memoir_ai.cli.tree import tree
 from memoir_ai.errors import MemoirAIError
@@ -97,6 +98,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(helper_app, name="helper")
 app.command("ingest")(ingest)
+app.command("query")(query)
 app.command("tree")(tree)
 app.add_typer(sources_app, name="sources")
 app.command("show")(show)
