@@ -13,9 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The offline model: no key, network or weights (see the README). Run it again: nothing is re-filed.
+DEMO_DB := sqlite:///memoir.db
+DEMO_QUESTION := Why does the Moon have phases?
+
 demo: $(STAMP)
-	$(BIN)/memoir db init
-	$(BIN)/memoir db status
+	$(BIN)/memoir --db $(DEMO_DB) ingest samples
+	$(BIN)/memoir --db $(DEMO_DB) tree
+	$(BIN)/memoir --db $(DEMO_DB) query "$(DEMO_QUESTION)" --strategy wide_branch
+	$(BIN)/memoir --db $(DEMO_DB) log --limit 5
 
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
