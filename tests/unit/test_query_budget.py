@@ -96,7 +96,8 @@ def test_ratio_at_or_below_zero_is_a_clear_error(fixed: int) -> None:
 
 
 def test_char_targets_scale_each_chunk() -> None:
-    assert char_targets([1000, 333, 1], 0.5) == [500, 166, 1]
+    assert char_targets([1000, 333, 1], 0.5, margin=1.0) == [500, 166, 1]
+    assert char_targets([1000, 333, 1], 0.5) == [450, 149, 1]  # 10% under, for safety
 
 
 def test_parts_pack_several_chunks_within_the_limit() -> None:

@@ -1,0 +1,313 @@
+"""Queries against fake models that misbehave first: rankings, citations, summaries (SQLite).
+
+The tree is built once per test by the offline model through ingest_text; the
+query then runs with a FunctionModel that answers each purpose from a script.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pydantic_ai.messages import ModelMessage
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+from memoir_ai import MemoirAI, MemoirAIConfig
+from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.errors import QueryError
+from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.models import LLMSettings
+from memoir_ai.query import NoResultsError, QueryResult
+from memoir_ai.query.pipeline import QueryPipeline
+from memoir_ai.query.summarize import SummaryOptions
+from tests.fakes import first_prompt, respond_with
+from tests.integration.test_query import SETTINGS, build_memory, rows
+
+Reply = Callable[[str], dict[str, Any]]
+
+
+def candidates(prompt: str) -> tuple[list[str], int]:
+    listed = prompt.split("Candidate categories:\n", 1)[1].split("\n\n", 1)[0]
+    names = [line[2:] for line in listed.splitlines() if line.startswith("- ")]
+    count = int(re.search(r"Choose exactly (\d+) of these", prompt).group(1))  # type: ignore[union-attr]
+    return names, count
+
+
+def good_selection(prompt: str) -> dict[str, Any]:
+    names, count = candidates(prompt)
+    return {
+        "categories": [
+            {"name": name, "ranked_relevance": count - index}
+            for index, name in enumerate(names[:count])
+        ]
+    }
+
+
+def chunk_ids(prompt: str) -> list[int]:
+    return [int(found) for found in re.findall(r"^Chunk (\d+)", prompt, re.M)]
+
+
+def good_answer(prompt: str) -> dict[str, Any]:
+    return {"answer": "From the memory.", "cited_chunk_ids": chunk_ids(prompt)[:2]}
+
+
+BLOCK = re.compile(r'^Chunk (\d+) \(at most (\d+) characters\):\n"""\n(.*?)\n"""$', re.M | re.S)
+
+
+def targets(prompt: str) -> dict[int, int]:
+    return {int(chunk): int(target) for chunk, target, _ in BLOCK.findall(prompt)}
+
+
+def summaries(length: Callable[[int], int], filler: str | None = None) -> Reply:
+    """Summaries of ``length(target)`` characters: the chunk's own opening words, or ``filler``."""
+
+    def reply(prompt: str) -> dict[str, Any]:
+        answers = []
+        for chunk, target, text in BLOCK.findall(prompt):
+            source = (filler or text + " ") * (3 * int(target) // len(filler or text) + 3)
+            answers.append({"id": int(chunk), "summary": source[: length(int(target))]})
+        return {"summaries": answers}
+
+    return reply
+
+
+@dataclass
+class PurposeScript:
+    """Answers each purpose from its own script (the last reply repeats); counts requests."""
+
+    select: list[Reply] = field(default_factory=lambda: [good_selection])
+    summarize: list[Reply] = field(default_factory=lambda: [summaries(lambda target: target)])
+    answer: list[Reply] = field(default_factory=lambda: [good_answer])
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> Any:
+        properties = info.output_tools[0].parameters_json_schema.get("properties", {})
+        kind = (
+            "select"
+            if "categories" in properties
+            else "summarize"
+            if "summaries" in properties
+            else "answer"
+        )
+        prompt = first_prompt(messages)
+        seen = sum(1 for done, _ in self.requests if done == kind)
+        self.requests.append((kind, prompt))
+        script: list[Reply] = getattr(self, kind)
+        return respond_with(info, script[min(seen, len(script) - 1)](prompt))
+
+    def count(self, kind: str) -> int:
+        return sum(1 for done, _ in self.requests if done == kind)
+
+
+def query(url: str, script: PurposeScript, question: str, **options: Any) -> QueryResult:
+    with MemoirAI(database_url=url, llm=FunctionModel(script, model_name="fake"), **SETTINGS) as m:
+        return m.query_sync(question, **options)
+
+
+def summarize(url: str, script: PurposeScript, budget: int, headroom: int = 64) -> QueryResult:
+    """SUMMARIZE through QueryPipeline itself: this small tree needs a headroom under 1024."""
+    config = MemoirAIConfig(database_url=url, **SETTINGS)
+    database = DatabaseManager(config)
+    agents = AgentFactory(LLMSettings.from_config(config), model=FunctionModel(script))
+    pipeline = QueryPipeline(
+        config, database, agents, summary_options=SummaryOptions(headroom_tokens=headroom)
+    )
+    try:
+        return asyncio.run(
+            pipeline.query(
+                "stars?",
+                strategy="branch_out",
+                prompt_limiting_strategy="summarize",
+                max_token_budget=budget,
+            )
+        )
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def memory(sqlite_url: str) -> str:
+    with MemoirAI(database_url=sqlite_url, **SETTINGS) as instance:
+        build_memory(instance)
+    return sqlite_url
+
+
+def bad_duplicate_ranks(prompt: str) -> dict[str, Any]:
+    names, count = candidates(prompt)
+    return {"categories": [{"name": name, "ranked_relevance": 1} for name in names[:count]]}
+
+
+def bad_out_of_range(prompt: str) -> dict[str, Any]:
+    good = good_selection(prompt)
+    good["categories"][0]["ranked_relevance"] = 99
+    return good
+
+
+def bad_unknown_name(prompt: str) -> dict[str, Any]:
+    good = good_selection(prompt)
+    good["categories"][0]["name"] = "A category that does not exist"
+    return good
+
+
+def bad_count(prompt: str) -> dict[str, Any]:
+    names, count = candidates(prompt)
+    return {
+        "categories": [
+            {"name": name, "ranked_relevance": len(names) - index}
+            for index, name in enumerate(names)
+        ]
+        + [{"name": names[0], "ranked_relevance": len(names) + 1}]
+    }
+
+
+@pytest.mark.parametrize(
+    "bad", [bad_duplicate_ranks, bad_out_of_range, bad_unknown_name, bad_count]
+)
+def test_bad_rankings_are_rejected_and_retried(memory: str, bad: Reply) -> None:
+    script = PurposeScript(select=[bad, good_selection])
+    result = query(memory, script, "stars?", strategy="wide_branch", strategy_params={"n": 2})
+    selects = [call for call in result.llm_calls if call.purpose.value == "select"]
+    assert script.count("select") == len(selects) + 1  # exactly one retry, on the first call
+    assert selects[0].record.requests == 2
+    assert all(call.record.requests == 1 for call in selects[1:])
+    assert all(len(path.ids) == 3 for path in result.paths)
+    logged = rows(
+        memory,
+        "SELECT requests FROM llm_calls WHERE operation_id = :op AND purpose = 'select' "
+        "ORDER BY id",
+        op=result.operation_id,
+    )
+    assert [row[0] for row in logged] == [call.record.requests for call in selects]
+
+
+def test_rankings_that_stay_bad_fail_the_query_and_are_audited(memory: str) -> None:
+    script = PurposeScript(select=[bad_out_of_range])
+    with pytest.raises(QueryError, match="select call") as caught:
+        query(memory, script, "stars?")
+    assert "retry" in caught.value.remedy
+    logged = rows(memory, "SELECT purpose, outcome FROM llm_calls")
+    assert ("select", "error") in [tuple(row) for row in logged]
+
+
+def test_an_answer_citing_unknown_chunks_is_retried(memory: str) -> None:
+    script = PurposeScript(
+        answer=[lambda prompt: {"answer": "made up", "cited_chunk_ids": [987654]}, good_answer]
+    )
+    result = query(memory, script, "stars?", strategy="wide_branch")
+    assert script.count("answer") == 2
+    shown = {chunk.id for chunk in result.chunks}
+    assert result.cited_chunk_ids and set(result.cited_chunk_ids) <= shown
+    assert 987654 not in result.cited_chunk_ids
+    assert result.answer == "From the memory."
+    assert result.llm_calls[-1].record.requests == 2
+
+
+def full_prompt_tokens(memory: str, **options: Any) -> QueryResult:
+    return query(memory, PurposeScript(), "stars?", **options)
+
+
+def test_prune_exact_fit_keeps_all_and_one_token_over_drops_the_lowest_ranked(memory: str) -> None:
+    options: dict[str, Any] = {"strategy": "wide_branch", "strategy_params": {"n": 3}}
+    full = full_prompt_tokens(memory, **options)
+    assert len(full.paths) > 2
+    exact = full_prompt_tokens(memory, max_token_budget=full.prompt_tokens, **options)
+    assert exact.paths == full.paths and exact.dropped_paths == full.dropped_paths
+    over = full_prompt_tokens(memory, max_token_budget=full.prompt_tokens - 1, **options)
+    lowest = min(reversed(full.paths), key=lambda path: path.rank_key)
+    assert [item.path for item in over.dropped_paths if item.reason == "over_budget"] == [lowest]
+    assert over.paths == tuple(path for path in full.paths if path != lowest)
+    assert over.prompt_tokens <= full.prompt_tokens - 1
+    unranked = full_prompt_tokens(
+        memory, max_token_budget=full.prompt_tokens - 1, use_rankings=False, **options
+    )
+    dropped = [item.path for item in unranked.dropped_paths if item.reason == "over_budget"]
+    assert dropped == [full.paths[-1]]
+
+
+def test_prune_with_nothing_that_fits_lists_what_was_considered(memory: str) -> None:
+    with pytest.raises(NoResultsError, match="Nothing fits max_token_budget=100") as caught:
+        full_prompt_tokens(memory, strategy="wide_branch", max_token_budget=100)
+    error = caught.value
+    assert error.considered_paths
+    assert {item.path for item in error.dropped_paths} == set(error.considered_paths)
+    assert {item.reason for item in error.dropped_paths} == {"over_budget"}
+
+
+def test_summarize_retries_a_long_summary_alone_then_fits(memory: str) -> None:
+    full = full_prompt_tokens(memory, strategy="branch_out")
+    budget = full.prompt_tokens * 2 // 3
+    too_long, on_target = summaries(lambda target: target * 3), summaries(lambda target: target)
+
+    def long_in_parts(prompt: str) -> dict[str, Any]:
+        return too_long(prompt) if len(targets(prompt)) > 1 else on_target(prompt)
+
+    script = PurposeScript(summarize=[long_in_parts])
+    result = summarize(memory, script, budget)
+    parts = [prompt for kind, prompt in script.requests if kind == "summarize"]
+    assert len(targets(parts[0])) > 1  # several chunks per call
+    retries = [prompt for prompt in parts if len(targets(prompt)) == 1]
+    assert len(retries) == len(result.chunks)  # every chunk was too long once, retried alone
+    assert result.summarized and result.prompt_tokens <= budget
+    assert all(chunk.summary and len(chunk.summary) < len(chunk.text) for chunk in result.chunks)
+    assert all(chunk.text.startswith(chunk.summary or "-") for chunk in result.chunks)
+    assert [chunk.id for chunk in result.chunks] == [chunk.id for chunk in full.chunks]
+    assert not result.dropped_paths or {d.reason for d in result.dropped_paths} != {"over_budget"}
+    assert sum(1 for call in result.llm_calls if call.purpose.value == "summarize") == len(parts)
+
+
+def test_summary_parts_fit_the_budget_minus_the_headroom(memory: str) -> None:
+    full = full_prompt_tokens(memory, strategy="branch_out")
+    budget = full.prompt_tokens * 2 // 3
+    wide, narrow = PurposeScript(), PurposeScript()
+    summarize(memory, wide, budget, headroom=0)
+    summarize(memory, narrow, budget, headroom=budget // 2)
+    assert narrow.count("summarize") > wide.count("summarize") >= 1
+    with pytest.raises(QueryError, match="instruction headroom"):
+        summarize(memory, PurposeScript(), budget, headroom=budget)
+
+
+def test_summarize_fails_when_summaries_stay_too_long_after_retries(memory: str) -> None:
+    full = full_prompt_tokens(memory, strategy="branch_out")
+    script = PurposeScript(summarize=[summaries(lambda target: target * 2)])
+    with pytest.raises(QueryError, match="tolerance") as caught:
+        summarize(memory, script, full.prompt_tokens * 2 // 3)
+    assert "PRUNE" in caught.value.remedy
+    singles = [p for kind, p in script.requests if kind == "summarize" and len(targets(p)) == 1]
+    assert len(singles) == len(full.chunks)  # one retry each (the default), then the error
+    assert script.count("answer") == 0
+
+
+def test_a_summary_slightly_over_its_target_is_tolerated(memory: str) -> None:
+    full = full_prompt_tokens(memory, strategy="branch_out")
+    script = PurposeScript(summarize=[summaries(lambda target: target * 103 // 100)])
+    result = summarize(memory, script, full.prompt_tokens * 2 // 3)
+    assert result.summarized
+
+
+def test_summarize_fails_when_the_final_prompt_still_does_not_fit(memory: str) -> None:
+    full = full_prompt_tokens(memory, strategy="branch_out")
+    # On target in characters but not in tokens: this pair costs about a token a character.
+    dense = summaries(lambda target: target, filler="7§")
+    with pytest.raises(QueryError, match="more than max_token_budget"):
+        summarize(memory, PurposeScript(summarize=[dense]), full.prompt_tokens * 2 // 3)
+
+
+def test_summarize_with_no_room_for_chunks_is_a_clear_error(memory: str) -> None:
+    with pytest.raises(QueryError, match="no room for chunks"):
+        full_prompt_tokens(
+            memory,
+            strategy="wide_branch",
+            prompt_limiting_strategy="summarize",
+            max_token_budget=60,
+        )
+
+
+def test_summarize_is_skipped_when_everything_fits(memory: str) -> None:
+    script = PurposeScript()
+    result = query(memory, script, "stars?", prompt_limiting_strategy="summarize")
+    assert not result.summarized and script.count("summarize") == 0
+    assert all(chunk.summary is None for chunk in result.chunks)
