@@ -8,7 +8,7 @@ imported inside the commands, never at import time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -120,13 +120,7 @@ def upgrade(
     ] = None,
 ) -> None:
     """Apply the migrations up to REVISION."""
-    with _manager(ctx) as manager:
-        if sql:
-            target, start = _split_range(revision, from_revision)
-            _print_sql(manager.upgrade(target, sql=True, from_revision=start))
-            return
-        current = manager.upgrade(revision)
-    console().print(f"Upgraded {manager.database_url} to {current or 'base'}.")
+    _migrate(ctx, "upgrade", revision, sql=sql, from_revision=from_revision)
 
 
 @db_app.command("downgrade")
@@ -141,13 +135,26 @@ def downgrade(
     ] = None,
 ) -> None:
     """Revert the migrations down to REVISION (base removes the schema and all its data)."""
+    _migrate(ctx, "downgrade", revision, sql=sql, from_revision=from_revision)
+
+
+def _migrate(
+    ctx: typer.Context,
+    direction: Literal["upgrade", "downgrade"],
+    revision: str,
+    *,
+    sql: bool,
+    from_revision: str | None,
+) -> None:
+    """Run ``MigrationManager.upgrade`` or ``.downgrade``, or print its SQL with ``--sql``."""
     with _manager(ctx) as manager:
+        move = manager.upgrade if direction == "upgrade" else manager.downgrade
         if sql:
             target, start = _split_range(revision, from_revision)
-            _print_sql(manager.downgrade(target, sql=True, from_revision=start))
+            _print_sql(move(target, sql=True, from_revision=start))
             return
-        current = manager.downgrade(revision)
-    console().print(f"Downgraded {manager.database_url} to {current or 'base'}.")
+        current = move(revision)
+    console().print(f"{direction.capitalize()}d {manager.database_url} to {current or 'base'}.")
 
 
 @db_app.command("history")
