@@ -293,10 +293,14 @@ def _connect_error(exc: DBAPIError, url: URL, attempts: int, elapsed: float) -> 
 class DatabaseManager:
     """Owns the engine and hands out verified connections, sessions and transactions."""
 
-    def __init__(self, config: MemoirAIConfig) -> None:
-        """Create the manager; the URL is checked and the engine made on first use."""
+    def __init__(self, config: MemoirAIConfig, *, engine: Engine | None = None) -> None:
+        """Create the manager; the URL is checked and the engine made on first use.
+
+        An ``engine`` passed in is borrowed: :meth:`dispose` leaves it open.
+        """
         self.config = config
-        self._engine: Engine | None = None
+        self._engine = engine
+        self._owns_engine = engine is None
         self._sessions: sessionmaker[Session] | None = None
         self._verified = False
 
@@ -340,8 +344,8 @@ class DatabaseManager:
             yield session
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
-        if self._engine is not None:
+        """Close every pooled connection of the engine this manager created."""
+        if self._engine is not None and self._owns_engine:
             self._engine.dispose()
             self._engine = None
             self._sessions = None

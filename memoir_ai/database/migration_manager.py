@@ -43,10 +43,10 @@ from memoir_ai.database._schema_report import (
     SchemaValidation,
     validate_schema,
 )
-from memoir_ai.database.engine import as_database_error, connect_with_retry, create_database_engine
+from memoir_ai.database.engine import DatabaseManager, as_database_error
 from memoir_ai.database.models import Base
 from memoir_ai.database.repository import remember_settings
-from memoir_ai.database.urls import is_sqlite_memory, mask_url
+from memoir_ai.database.urls import is_sqlite_memory
 from memoir_ai.errors import DatabaseConnectionError, MigrationError
 
 __all__ = [
@@ -72,8 +72,7 @@ class MigrationManager:
     def __init__(self, config: MemoirAIConfig, *, engine: Engine | None = None) -> None:
         """Prepare the manager; nothing connects until a method needs the database."""
         self.config = config
-        self._engine = engine
-        self._owns_engine = engine is None
+        self.database = DatabaseManager(config, engine=engine)
         self.revisions = RevisionCatalog()
 
     def __enter__(self) -> MigrationManager:
@@ -91,21 +90,17 @@ class MigrationManager:
 
     def close(self) -> None:
         """Dispose of the engine if this manager created it."""
-        if self._owns_engine and self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        self.database.dispose()
 
     @property
     def engine(self) -> Engine:
         """The engine of the configured database (created on first use)."""
-        if self._engine is None:
-            self._engine = create_database_engine(self.config)
-        return self._engine
+        return self.database.engine
 
     @property
     def database_url(self) -> str:
         """The database URL with its password hidden."""
-        return mask_url(self.config.database_url)
+        return self.database.masked_url
 
     @property
     def script(self) -> ScriptDirectory:
@@ -342,7 +337,7 @@ class MigrationManager:
             return work(connection)
 
     def _first_connection(self) -> Connection:
-        return connect_with_retry(self.engine, self.config)
+        return self.database.connect()
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
