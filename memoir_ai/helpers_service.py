@@ -39,6 +39,7 @@ from memoir_ai.text.helpers import (
     HELPER_MAX_TOKENS,
     HelperFields,
     SourceSample,
+    check_helper_text,
     compose_helper,
     fit_to_tokens,
     join_chunks,
@@ -146,7 +147,7 @@ class ContextualHelperService:
         if isinstance(helper, HelperFields):
             text = self.preview_user_helper(helper).helper_text
         else:
-            text = self._checked_text(helper)
+            text, _ = check_helper_text(helper, self.counter.count)
         current = self.get_helper(source_id)
         if current is not None and current.is_user_provided and current.helper_text == text:
             logger.info(
@@ -396,59 +397,26 @@ class ContextualHelperService:
         with self.database.transaction() as session:
             record_llm_calls(session, records, source_id=source_id, operation_id=operation_id)
 
-    def _checked_text(self, text: str) -> str:
-        cleaned = text.strip()
-        if not cleaned:
-            raise ValidationError(
-                "The contextual helper is empty.",
-                remedy="write a short paragraph saying what the source is, or pass HelperFields.",
-            )
-        tokens = self.counter.count(cleaned)
-        if tokens > HELPER_MAX_TOKENS:
-            raise ValidationError(
-                f"The contextual helper is {tokens} tokens long.",
-                remedy=f"shorten it to at most {HELPER_MAX_TOKENS} tokens.",
-            )
-        return cleaned
-
 
 def _checked_source_id(source_id: str) -> str:
-    from memoir_ai.database.models import SOURCE_ID_LENGTH
+    from memoir_ai.database.repository import checked_source_id
 
-    cleaned = source_id.strip() if isinstance(source_id, str) else ""
-    if not cleaned:
-        raise ValidationError(
-            "The source id is empty.", remedy="pass the id the source was ingested under."
-        )
-    if len(cleaned) > SOURCE_ID_LENGTH:
-        raise ValidationError(
-            f"The source id is {len(cleaned)} characters long.",
-            remedy=f"use a source id of at most {SOURCE_ID_LENGTH} characters.",
-        )
-    return cleaned
+    return checked_source_id(source_id)
 
 
 def _log_creation(helper: StoredHelper, call: LLMCallRecord | None) -> None:
-    if call is None:
-        logger.info(
-            "Stored contextual helper version %d of %r at %s: %d tokens, user-provided=%s.",
-            helper.version,
-            helper.source_id,
-            helper.created_at.isoformat(),
-            helper.token_count,
-            helper.is_user_provided,
-        )
-        return
+    written_by = (
+        ""
+        if call is None
+        else f"; written by {call.model} ({call.input_tokens} tokens in, "
+        f"{call.output_tokens} out, {call.latency_seconds:.2f}s)"
+    )
     logger.info(
-        "Stored contextual helper version %d of %r at %s: %d tokens, user-provided=%s; "
-        "written by %s (%d tokens in, %d out, %.2fs).",
+        "Stored contextual helper version %d of %r at %s: %d tokens, user-provided=%s%s.",
         helper.version,
         helper.source_id,
         helper.created_at.isoformat(),
         helper.token_count,
         helper.is_user_provided,
-        call.model,
-        call.input_tokens,
-        call.output_tokens,
-        call.latency_seconds,
+        written_by,
     )

@@ -32,6 +32,7 @@ __all__ = [
     "UNKNOWN",
     "HelperFields",
     "SourceSample",
+    "check_helper_text",
     "compose_helper",
     "detect_headers",
     "detect_title",
@@ -236,6 +237,28 @@ def compose_helper(fields: HelperFields, count_tokens: TokenCount) -> str:
     if fields.description != UNKNOWN:
         lines.append(fields.description)
     return fit_to_tokens(" ".join(lines), HELPER_MAX_TOKENS, count_tokens)
+
+
+def check_helper_text(text: str, count_tokens: TokenCount) -> tuple[str, int]:
+    """Check a finished helper text a caller supplies: return it stripped, with its tokens.
+
+    Raises:
+        ValidationError: the text is empty or over :data:`HELPER_MAX_TOKENS`.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationError(
+            "The contextual helper is empty.",
+            remedy="write a short paragraph saying what the source is, or pass HelperFields.",
+        )
+    tokens = count_tokens(cleaned)
+    if tokens > HELPER_MAX_TOKENS:
+        raise ValidationError(
+            f"The contextual helper is {tokens} tokens long.",
+            remedy=f"shorten it to at most {HELPER_MAX_TOKENS} tokens, one paragraph saying "
+            "what the source is.",
+        )
+    return cleaned, tokens
 
 
 def fit_to_tokens(text: str, max_tokens: int, count_tokens: TokenCount) -> str:
