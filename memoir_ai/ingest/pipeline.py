@@ -7,10 +7,11 @@ The order of work keeps the database consistent whatever happens:
 2. Describe the source (the caller's helper, else the stored one, else one
    written by the model when ``auto_source_identification`` is on), then
    classify every chunk with the model. No transaction is open meanwhile.
-3. Write, in **one** transaction: take the ingestion lock, check the plan
-   against the tree as it is now (another process may have added categories
-   since step 1), then insert the new categories, the chunks, the source row,
-   the new helper version and the audit log of the calls. Commit.
+3. Write, in **one** transaction (:mod:`memoir_ai.ingest._storage`): take the
+   ingestion lock, check the plan against the tree as it is now (another
+   process may have added categories since step 1), then insert the new
+   categories, the chunks, the source row, the new helper version and the
+   audit log of the calls. Commit.
 
 If another writer filled a level in the meantime, the write is rolled back,
 the chunks whose path no longer fits are classified again against the fresh
@@ -18,7 +19,9 @@ tree (a full level now only admits existing names), and the write is retried;
 a limit is never exceeded. A database failure rolls back everything of the
 source and raises a :class:`~memoir_ai.errors.DatabaseError`; a process
 killed mid-way leaves nothing of the source, because nothing is committed
-before the last step.
+before the last step. When another process stored the same content first,
+the result is that stored source (``unchanged``) and only the calls made are
+added to the audit log.
 """
 
 from __future__ import annotations
@@ -38,17 +41,27 @@ from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager, as_database_error
-from memoir_ai.database.helpers_repository import get_helper, store_helper
-from memoir_ai.database.models import HIERARCHY_DEPTH_KEY, SOURCE_ID_LENGTH
-from memoir_ai.database.repository import remember_settings
-from memoir_ai.errors import ClassificationError, DatabaseError, ValidationError
-from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
+from memoir_ai.database.helpers_repository import get_helper
+from memoir_ai.database.repository import checked_source_id, remember_settings
+from memoir_ai.errors import ClassificationError, DatabaseError
+from memoir_ai.ingest._storage import (
+    AlreadyStored,
+    HelperChoice,
+    LimitConflict,
+    Plan,
+    StorageSettings,
+    Written,
+    different_content,
+    working_tree,
+    write_plan,
+)
+from memoir_ai.ingest._tree import WorkingTree
 from memoir_ai.ingest.classify import ClassificationOptions, Classifier
-from memoir_ai.ingest.results import IngestedChunk, IngestResult, IngestStatus
+from memoir_ai.ingest.results import IngestedChunk, IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
-from memoir_ai.text.chunker import TextChunk, TextChunker
-from memoir_ai.text.helpers import HELPER_MAX_TOKENS
+from memoir_ai.text.chunker import TextChunker
+from memoir_ai.text.helpers import check_helper_text
 from memoir_ai.text.tokens import get_token_counter
 
 __all__ = ["IngestPipeline", "content_hash"]
@@ -69,45 +82,6 @@ class _Snapshot:
     stored_hash: str | None
     categories: list[repository.CategoryRecord]
     helper: str | None
-
-
-@dataclass(frozen=True)
-class _Helper:
-    """The helper of this ingestion, and whether the write must store it."""
-
-    text: str | None
-    token_count: int = 0
-    user_provided: bool = False
-    store: bool = False
-
-
-@dataclass(frozen=True)
-class _Plan:
-    source_id: str
-    content_hash: str
-    chunks: Sequence[TextChunk]
-    paths: list[tuple[str, ...]]
-    metadata: Mapping[str, Any]
-    replace: bool
-    records: Sequence[LLMCallRecord]
-    operation_id: str
-    helper: _Helper
-
-
-@dataclass(frozen=True)
-class _Written:
-    status: IngestStatus
-    chunks: list[IngestedChunk]
-    categories_created: list[tuple[str, ...]]
-
-
-class _LimitConflict(Exception):
-    """The plan no longer fits the stored tree; carries what to classify again."""
-
-    def __init__(self, categories: list[repository.CategoryRecord], refused: list[int]) -> None:
-        super().__init__(f"{len(refused)} chunk(s) no longer fit the category limits")
-        self.categories = categories
-        self.refused = refused
 
 
 class IngestPipeline:
@@ -131,6 +105,9 @@ class IngestPipeline:
             mode=config.path_assignment,
             tree_prompt_budget=config.tree_prompt_budget,
         )
+        self.storage = StorageSettings(
+            self.depth, self.limits, config.model_name, config.record_llm_payloads
+        )
 
     async def ingest_text(
         self,
@@ -150,14 +127,15 @@ class IngestPipeline:
             ClassificationError: The model failed for good; nothing was stored.
             DatabaseError: Writing failed; nothing of the source was stored.
         """
-        _check_source_id(source_id)
+        source_id = checked_source_id(source_id)
         digest = content_hash(content)
         snapshot = await self._in_thread(self._read_snapshot, source_id)
         if snapshot.stored_hash == digest:
             logger.info("Source %r is already stored with this content; nothing to do.", source_id)
-            return await self._in_thread(self._stored_result, source_id, digest)
+            stored = await self._in_thread(self._stored_chunks, source_id)
+            return IngestResult(source_id, "unchanged", digest, tuple(stored))
         if snapshot.stored_hash is not None and not replace:
-            raise _different_content(source_id)
+            raise different_content(source_id)
         chunks = await asyncio.to_thread(self.chunker.chunk_text, content, source_id)
         operation_id = uuid.uuid4().hex
         records: list[LLMCallRecord] = []
@@ -165,9 +143,9 @@ class IngestPipeline:
         helper = await self._helper(
             source_id, contextual_helper, snapshot.helper, texts, content, records, operation_id
         )
-        tree = WorkingTree.from_rows(_rows(snapshot.categories), self.depth, self.limits)
+        tree = working_tree(snapshot.categories, self.depth, self.limits)
         paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
-        plan = _Plan(
+        plan = Plan(
             source_id,
             digest,
             chunks,
@@ -218,9 +196,7 @@ class IngestPipeline:
         try:
             return await classifier.classify(texts)
         except ClassificationError:
-            await self._record_failed_calls(
-                [*records, *classifier.records], source_id, operation_id
-            )
+            await self._record_calls([*records, *classifier.records], source_id, operation_id)
             raise
         finally:
             records.extend(classifier.records)
@@ -234,22 +210,16 @@ class IngestPipeline:
         content: str,
         records: list[LLMCallRecord],
         operation_id: str,
-    ) -> _Helper:
+    ) -> HelperChoice:
         """The user's helper, else the stored one, else one the model writes (if enabled)."""
         counter = get_token_counter(self.config.model_name)
         if given is not None and given.strip():
-            text = given.strip()
-            tokens = counter.count(text)
-            if tokens > HELPER_MAX_TOKENS:
-                raise ValidationError(
-                    f"The contextual helper has {tokens} tokens, more than {HELPER_MAX_TOKENS}.",
-                    remedy="shorten it to one paragraph saying what the source is.",
-                )
-            return _Helper(text, tokens, user_provided=True, store=text != stored)
+            text, tokens = check_helper_text(given, counter.count)
+            return HelperChoice(text, tokens, user_provided=True, store=text != stored)
         if stored is not None:
-            return _Helper(stored)
+            return HelperChoice(stored)
         if not self.config.auto_source_identification:
-            return _Helper(None)
+            return HelperChoice(None)
         from memoir_ai.helpers_service import ContextualHelperService
 
         service = ContextualHelperService(self.database, self.agents, counter)
@@ -257,30 +227,32 @@ class IngestPipeline:
             draft = await service.draft_helper(source_id, texts, full_text=content)
         except LLMCallError as exc:
             records.append(exc.record)
-            await self._record_failed_calls(records, source_id, operation_id)
+            await self._record_calls(records, source_id, operation_id)
             raise ClassificationError(
                 f"Could not describe source {source_id!r} before classifying it: {exc.message}",
                 remedy=exc.remedy,
             ) from exc
         records.append(draft.call)
-        return _Helper(draft.helper_text, draft.token_count, store=True)
+        return HelperChoice(draft.helper_text, draft.token_count, store=True)
 
-    async def _write_until_it_fits(self, plan: _Plan, helper: str | None) -> _Written:
+    async def _write_until_it_fits(self, plan: Plan, helper: str | None) -> Written:
         for _ in range(MAX_WRITE_ROUNDS):
             logger.info("Storing %d chunk(s) of %r.", len(plan.chunks), plan.source_id)
             try:
                 return await self._in_thread(self._write, plan)
-            except _AlreadyStored:
+            except AlreadyStored:
                 logger.info("Source %r was stored meanwhile with this content.", plan.source_id)
-                stored = await self._in_thread(self._stored_result, plan.source_id, "")
-                return _Written("unchanged", list(stored.chunks), [])
-            except _LimitConflict as conflict:
+                # The calls were paid for even though their result is not stored.
+                await self._record_calls(plan.records, plan.source_id, plan.operation_id)
+                stored = await self._in_thread(self._stored_chunks, plan.source_id)
+                return Written("unchanged", stored, [])
+            except LimitConflict as conflict:
                 logger.info(
                     "Another writer changed the tree: %d chunk(s) of %r classified again.",
                     len(conflict.refused),
                     plan.source_id,
                 )
-                tree = WorkingTree.from_rows(_rows(conflict.categories), self.depth, self.limits)
+                tree = working_tree(conflict.categories, self.depth, self.limits)
                 for index, path in enumerate(plan.paths):
                     if index not in conflict.refused:
                         tree.place(path)
@@ -314,83 +286,19 @@ class IngestPipeline:
             helper.helper_text if helper else None,
         )
 
-    def _stored_result(self, source_id: str, digest: str) -> IngestResult:
+    def _stored_chunks(self, source_id: str) -> list[IngestedChunk]:
         with self.database.transaction() as session:
             chunks = repository.load_source_chunks(session, source_id)
-        return IngestResult(
-            source_id=source_id,
-            status="unchanged",
-            content_hash=digest,
-            chunks=tuple(IngestedChunk(**record.__dict__) for record in chunks),
-        )
+        return [IngestedChunk(**dataclasses.asdict(record)) for record in chunks]
 
-    def _write(self, plan: _Plan) -> _Written:
+    def _write(self, plan: Plan) -> Written:
         with self.database.transaction() as session:
-            session.info[HIERARCHY_DEPTH_KEY] = self.depth
-            repository.lock_for_ingest(session, self.limits)
-            remember_settings(
-                session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
-            )
-            stored = repository.find_source(session, plan.source_id)
-            status: IngestStatus = "created"
-            if stored is not None:
-                if stored.content_hash == plan.content_hash:
-                    raise _AlreadyStored
-                if not plan.replace:
-                    raise _different_content(plan.source_id)
-                repository.delete_source(session, plan.source_id)
-                status = "replaced"
-            categories = repository.load_categories(session)
-            tree = WorkingTree.from_rows(_rows(categories), self.depth, self.limits)
-            leaves = [tree.place(path) for path in plan.paths]
-            refused = [index for index, leaf in enumerate(leaves) if leaf is None]
-            if refused:
-                raise _LimitConflict(categories, refused)
-            planned = tree.planned()
-            new_ids = repository.insert_categories(session, _new_categories(planned))
-            for node, new_id in zip(planned, new_ids, strict=True):
-                node.id = new_id
-            chunk_ids = repository.insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
-            repository.save_source(
-                session, plan.source_id, content_hash=plan.content_hash, metadata=plan.metadata
-            )
-            if plan.helper.store and plan.helper.text is not None:
-                store_helper(
-                    session,
-                    plan.source_id,
-                    plan.helper.text,
-                    plan.helper.token_count,
-                    is_user_provided=plan.helper.user_provided,
-                )
-            record_llm_calls(
-                session,
-                plan.records,
-                source_id=plan.source_id,
-                operation_id=plan.operation_id,
-                keep_payloads=self.config.record_llm_payloads,
-            )
-        return _Written(
-            status,
-            [
-                IngestedChunk(
-                    id=chunk_id,
-                    position=chunk.position,
-                    content=chunk.content,
-                    token_count=chunk.token_count,
-                    start_offset=chunk.start_offset,
-                    end_offset=chunk.end_offset,
-                    category_id=_id(leaf),
-                    category_path=_leaf(leaf).path,
-                )
-                for chunk_id, chunk, leaf in zip(chunk_ids, plan.chunks, leaves, strict=True)
-            ],
-            [node.path for node in planned],
-        )
+            return write_plan(session, plan, self.storage)
 
-    async def _record_failed_calls(
+    async def _record_calls(
         self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str
     ) -> None:
-        """Keep the audit of a failed ingestion (calls only: nothing of the source is stored)."""
+        """Audit the calls of an ingestion whose source is not stored (failed, or beaten)."""
 
         def record() -> None:
             with self.database.transaction() as session:
@@ -399,13 +307,13 @@ class IngestPipeline:
                     records,
                     source_id=source_id,
                     operation_id=operation_id,
-                    keep_payloads=self.config.record_llm_payloads,
+                    keep_payloads=self.storage.keep_payloads,
                 )
 
         try:
             await self._in_thread(record)
         except DatabaseError as exc:
-            logger.warning("Could not record the calls of a failed ingestion: %s", exc)
+            logger.warning("Could not record the calls of an unstored ingestion: %s", exc)
 
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run blocking database work off the event loop, as one clean error if it fails."""
@@ -416,74 +324,3 @@ class IngestPipeline:
             raise DatabaseError(
                 f"{error.message} Nothing of the source was stored.", remedy=error.remedy
             ) from exc
-
-
-class _AlreadyStored(Exception):
-    """Another process stored the same content first."""
-
-
-def _check_source_id(source_id: str) -> None:
-    if not source_id or not source_id.strip():
-        raise ValidationError(
-            "The source id is empty.", remedy="pass a source_id naming the text, e.g. its path."
-        )
-    if len(source_id) > SOURCE_ID_LENGTH:
-        raise ValidationError(
-            f"The source id has {len(source_id)} characters, more than {SOURCE_ID_LENGTH}.",
-            remedy="use a shorter source_id.",
-        )
-
-
-def _different_content(source_id: str) -> ValidationError:
-    return ValidationError(
-        f"Source {source_id!r} is already stored with different content.",
-        remedy="pass replace=True to swap it for the new text, or use another source_id.",
-    )
-
-
-def _rows(categories: Sequence[repository.CategoryRecord]) -> list[CategoryRow]:
-    return [CategoryRow(c.id, c.name, c.level, c.parent_id) for c in categories]
-
-
-def _new_categories(planned: Sequence[Node]) -> list[repository.NewCategory]:
-    index_of = {id(node): index for index, node in enumerate(planned)}
-    result = []
-    for node in planned:
-        parent = node.parent
-        if parent is None or parent.level == 0:
-            result.append(repository.NewCategory(node.name, node.level))
-        elif parent.planned:
-            result.append(
-                repository.NewCategory(node.name, node.level, parent_index=index_of[id(parent)])
-            )
-        else:
-            result.append(repository.NewCategory(node.name, node.level, parent_id=parent.id))
-    return result
-
-
-def _new_chunks(plan: _Plan, leaves: Sequence[Node | None]) -> list[repository.NewChunk]:
-    return [
-        repository.NewChunk(
-            content=chunk.content,
-            token_count=chunk.token_count,
-            category_id=_id(leaf),
-            position=chunk.position,
-            start_offset=chunk.start_offset,
-            end_offset=chunk.end_offset,
-            metadata=dict(plan.metadata),
-        )
-        for chunk, leaf in zip(plan.chunks, leaves, strict=True)
-    ]
-
-
-def _leaf(node: Node | None) -> Node:
-    if node is None:  # pragma: no cover - refused plans never reach the insert
-        raise AssertionError("a refused path reached the insert")
-    return node
-
-
-def _id(node: Node | None) -> int:
-    leaf = _leaf(node)
-    if leaf.id is None:  # pragma: no cover - planned categories get their id before chunks
-        raise AssertionError("a planned category has no id yet")
-    return leaf.id

@@ -192,3 +192,50 @@ def test_no_helper_call_when_auto_identification_is_off(sqlite_url: str) -> None
         result = instance.ingest_text_sync(TEXT, "doc")
     assert result.contextual_helper is None
     assert {record.purpose.value for record in result.llm_calls} == {"classify"}
+
+
+def test_the_same_source_ingested_twice_at_once_is_stored_once(database_url: str) -> None:
+    # Both ingestions read "no such source" and classify; the second to write finds
+    # the first's rows and reports them as unchanged.
+    async def twice(instance: MemoirAI) -> list[Any]:
+        return list(
+            await asyncio.gather(
+                instance.ingest_text(TEXT, "doc"), instance.ingest_text(TEXT, "doc")
+            )
+        )
+
+    with memoir(database_url) as instance:
+        results = asyncio.run(twice(instance))
+    digest = hashlib.sha256(TEXT.encode()).hexdigest()
+    assert sorted(result.status for result in results) == ["created", "unchanged"]
+    assert [result.content_hash for result in results] == [digest, digest]
+    assert results[0].chunks == results[1].chunks
+    assert rows(database_url, "SELECT COUNT(*) FROM sources") == [(1,)]
+    assert rows(database_url, "SELECT COUNT(*) FROM chunks") == [(len(results[0].chunks),)]
+    # The calls of the ingestion that lost the race were paid for: they are audited too.
+    calls = sum(result.llm_call_count for result in results)
+    assert calls > results[0].llm_call_count > 0
+    assert rows(database_url, "SELECT COUNT(*) FROM llm_calls") == [(calls,)]
+
+
+def test_a_source_id_names_the_same_source_with_or_without_surrounding_spaces(
+    sqlite_url: str,
+) -> None:
+    helper = "Notes on four unrelated subjects, written for a school quiz."
+    with memoir(sqlite_url) as instance:
+        result = instance.ingest_text_sync(TEXT, "  doc\n", contextual_helper=helper)
+        again = instance.ingest_text_sync(TEXT, "doc")
+        stored_helper = instance.get_contextual_helper("doc")
+    assert result.source_id == "doc"
+    assert again.status == "unchanged"
+    assert stored_helper is not None and stored_helper.helper_text == helper
+    assert rows(sqlite_url, "SELECT source_id FROM sources") == [("doc",)]
+
+
+def test_an_over_long_user_helper_is_refused_before_any_model_call(sqlite_url: str) -> None:
+    with memoir(sqlite_url) as instance:
+        with pytest.raises(ValidationError, match="tokens long") as refused:
+            instance.ingest_text_sync(TEXT, "doc", contextual_helper="word " * 400)
+    assert "at most 300 tokens" in str(refused.value)
+    assert rows(sqlite_url, "SELECT COUNT(*) FROM llm_calls") == [(0,)]
+    assert rows(sqlite_url, "SELECT COUNT(*) FROM chunks") == [(0,)]

@@ -1,0 +1,222 @@
+"""The one write transaction of an ingestion: a classified source becomes rows, or nothing.
+
+:func:`write_plan` runs inside the caller's transaction, after every model
+call is over: it takes the ingestion lock, checks the plan against the tree as
+it is now (another process may have added categories since the plan was
+made), then inserts the new categories, the chunks, the source row, the new
+helper version and the audit log of the calls. It raises instead of writing
+when the source was stored meanwhile (:class:`AlreadyStored`) or a level
+filled up (:class:`LimitConflict`, carrying what to classify again); the
+caller's transaction then rolls back whatever was begun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from memoir_ai.database import ingest_repository as repository
+from memoir_ai.database.audit import record_llm_calls
+from memoir_ai.database.helpers_repository import store_helper
+from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
+from memoir_ai.database.repository import remember_settings
+from memoir_ai.errors import ValidationError
+from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
+from memoir_ai.ingest.results import IngestedChunk, IngestStatus
+from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.text.chunker import TextChunk
+
+__all__ = [
+    "AlreadyStored",
+    "HelperChoice",
+    "LimitConflict",
+    "Plan",
+    "StorageSettings",
+    "Written",
+    "different_content",
+    "working_tree",
+    "write_plan",
+]
+
+
+@dataclass(frozen=True)
+class HelperChoice:
+    """The helper of this ingestion, and whether the write must store it."""
+
+    text: str | None
+    token_count: int = 0
+    user_provided: bool = False
+    store: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one source's write needs, decided before the transaction opens."""
+
+    source_id: str
+    content_hash: str
+    chunks: Sequence[TextChunk]
+    paths: list[tuple[str, ...]]
+    metadata: Mapping[str, Any]
+    replace: bool
+    records: Sequence[LLMCallRecord]
+    operation_id: str
+    helper: HelperChoice
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """The configuration the write checks and records."""
+
+    depth: int
+    limits: Mapping[int, int]
+    tokenizer_model: str
+    keep_payloads: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the write stored: the source's status, its chunks and the categories it created."""
+
+    status: IngestStatus
+    chunks: list[IngestedChunk]
+    categories_created: list[tuple[str, ...]]
+
+
+class LimitConflict(Exception):
+    """The plan no longer fits the stored tree; carries what to classify again."""
+
+    def __init__(self, categories: list[repository.CategoryRecord], refused: list[int]) -> None:
+        """Keep the tree as stored now and the positions of the chunks that no longer fit."""
+        super().__init__(f"{len(refused)} chunk(s) no longer fit the category limits")
+        self.categories = categories
+        self.refused = refused
+
+
+class AlreadyStored(Exception):
+    """Another process stored the same content first."""
+
+
+def different_content(source_id: str) -> ValidationError:
+    """The error for new content under a stored ``source_id`` without ``replace=True``."""
+    return ValidationError(
+        f"Source {source_id!r} is already stored with different content.",
+        remedy="pass replace=True to swap it for the new text, or use another source_id.",
+    )
+
+
+def working_tree(
+    categories: Sequence[repository.CategoryRecord], depth: int, limits: Mapping[int, int]
+) -> WorkingTree:
+    """The stored categories as a tree that new paths can be planned into."""
+    rows = [CategoryRow(c.id, c.name, c.level, c.parent_id) for c in categories]
+    return WorkingTree.from_rows(rows, depth, dict(limits))
+
+
+def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Written:
+    """Store ``plan`` in the caller's transaction (which commits or rolls back).
+
+    Raises:
+        AlreadyStored: the same content was stored meanwhile; nothing to write.
+        LimitConflict: a level filled up meanwhile; some chunks need new paths.
+        ValidationError: different content was stored meanwhile and
+            ``replace`` is off.
+    """
+    session.info[HIERARCHY_DEPTH_KEY] = settings.depth
+    repository.lock_for_ingest(session, settings.limits)
+    remember_settings(
+        session, hierarchy_depth=settings.depth, tokenizer_model=settings.tokenizer_model
+    )
+    stored = repository.find_source(session, plan.source_id)
+    status: IngestStatus = "created"
+    if stored is not None:
+        if stored.content_hash == plan.content_hash:
+            raise AlreadyStored
+        if not plan.replace:
+            raise different_content(plan.source_id)
+        repository.delete_source(session, plan.source_id)
+        status = "replaced"
+    categories = repository.load_categories(session)
+    tree = working_tree(categories, settings.depth, settings.limits)
+    placed = [tree.place(path) for path in plan.paths]
+    refused = [index for index, leaf in enumerate(placed) if leaf is None]
+    if refused:
+        raise LimitConflict(categories, refused)
+    leaves = [leaf for leaf in placed if leaf is not None]
+    planned = tree.planned()
+    new_ids = repository.insert_categories(session, _new_categories(planned))
+    for node, new_id in zip(planned, new_ids, strict=True):
+        node.id = new_id
+    chunk_ids = repository.insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
+    repository.save_source(
+        session, plan.source_id, content_hash=plan.content_hash, metadata=plan.metadata
+    )
+    if plan.helper.store and plan.helper.text is not None:
+        store_helper(
+            session,
+            plan.source_id,
+            plan.helper.text,
+            plan.helper.token_count,
+            is_user_provided=plan.helper.user_provided,
+        )
+    record_llm_calls(
+        session,
+        plan.records,
+        source_id=plan.source_id,
+        operation_id=plan.operation_id,
+        keep_payloads=settings.keep_payloads,
+    )
+    chunks = [
+        IngestedChunk(
+            id=chunk_id,
+            position=chunk.position,
+            content=chunk.content,
+            token_count=chunk.token_count,
+            start_offset=chunk.start_offset,
+            end_offset=chunk.end_offset,
+            category_id=_id(leaf),
+            category_path=leaf.path,
+        )
+        for chunk_id, chunk, leaf in zip(chunk_ids, plan.chunks, leaves, strict=True)
+    ]
+    return Written(status, chunks, [node.path for node in planned])
+
+
+def _new_categories(planned: Sequence[Node]) -> list[repository.NewCategory]:
+    index_of = {id(node): index for index, node in enumerate(planned)}
+    result = []
+    for node in planned:
+        parent = node.parent
+        if parent is None or parent.level == 0:
+            result.append(repository.NewCategory(node.name, node.level))
+        elif parent.planned:
+            result.append(
+                repository.NewCategory(node.name, node.level, parent_index=index_of[id(parent)])
+            )
+        else:
+            result.append(repository.NewCategory(node.name, node.level, parent_id=parent.id))
+    return result
+
+
+def _new_chunks(plan: Plan, leaves: Sequence[Node]) -> list[repository.NewChunk]:
+    return [
+        repository.NewChunk(
+            content=chunk.content,
+            token_count=chunk.token_count,
+            category_id=_id(leaf),
+            position=chunk.position,
+            start_offset=chunk.start_offset,
+            end_offset=chunk.end_offset,
+            metadata=dict(plan.metadata),
+        )
+        for chunk, leaf in zip(plan.chunks, leaves, strict=True)
+    ]
+
+
+def _id(leaf: Node) -> int:
+    if leaf.id is None:  # pragma: no cover - planned categories get their id before chunks
+        raise AssertionError("a planned category has no id yet")
+    return leaf.id
