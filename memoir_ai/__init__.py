@@ -24,6 +24,7 @@ from memoir_ai.errors import (
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
     from memoir_ai.memoir import MemoirAI
+    from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
 
 __version__ = "0.1.0"
 
@@ -37,10 +38,16 @@ __all__ = [
     "MemoirAIConfig",
     "MemoirAIError",
     "MigrationError",
+    "PromptLimitingStrategy",
     "QueryError",
+    "QueryResult",
+    "QueryStrategy",
     "ValidationError",
     "__version__",
 ]
+
+
+_QUERY_NAMES = frozenset({"PromptLimitingStrategy", "QueryResult", "QueryStrategy"})
 
 
 def __getattr__(name: str) -> Any:
@@ -53,6 +60,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai.memoir import MemoirAI
 
         return MemoirAI
+    if name in _QUERY_NAMES:
+        from memoir_ai.query import results
+
+        return getattr(results, name)
     raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
 
 
