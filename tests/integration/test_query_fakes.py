@@ -25,7 +25,7 @@ from memoir_ai.query import NoResultsError, QueryResult
 from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
 from tests.fakes import first_prompt, respond_with
-from tests.integration.test_query import SETTINGS, build_memory, rows
+from tests.integration.test_query import HELPERS, SETTINGS, build_memory, rows
 
 Reply = Callable[[str], dict[str, Any]]
 
@@ -311,3 +311,52 @@ def test_summarize_is_skipped_when_everything_fits(memory: str) -> None:
     result = query(memory, script, "stars?", prompt_limiting_strategy="summarize")
     assert not result.summarized and script.count("summarize") == 0
     assert all(chunk.summary is None for chunk in result.chunks)
+
+
+def test_the_helpers_of_the_sources_under_the_candidates_reach_the_prompts(memory: str) -> None:
+    script = PurposeScript()
+    result = query(memory, script, "stars?", strategy="wide_branch", strategy_params={"n": 4})
+    selects = [prompt for kind, prompt in script.requests if kind == "select"]
+    assert all(helper in selects[0] for helper in HELPERS.values())  # level 1: every source
+    for prompt in selects[1:]:
+        parent = prompt.split("Parent path: ", 1)[1].split("\n", 1)[0]
+        shown = [name for name, helper in HELPERS.items() if helper in prompt]
+        assert len(shown) == 1, parent  # one source per top category in this memory
+    answer_prompt = next(prompt for kind, prompt in script.requests if kind == "answer")
+    used_sources = {chunk.source_id.removesuffix(".md") for chunk in result.chunks}
+    assert {name for name, helper in HELPERS.items() if helper in answer_prompt} == used_sources
+
+
+@dataclass
+class InFlight:
+    """An async model that answers selections well and counts how many requests overlap."""
+
+    current: int = 0
+    most: int = 0
+
+    async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> Any:
+        self.current += 1
+        self.most = max(self.most, self.current)
+        await asyncio.sleep(0.05)
+        self.current -= 1
+        prompt = first_prompt(messages)
+        properties = info.output_tools[0].parameters_json_schema.get("properties", {})
+        reply = good_selection(prompt) if "categories" in properties else good_answer(prompt)
+        return respond_with(info, reply)
+
+
+def test_selections_of_one_level_run_concurrently_within_the_limit(memory: str) -> None:
+    most = {}
+    for limit in (8, 1):
+        model = InFlight()
+        with MemoirAI(
+            database_url=memory,
+            llm=FunctionModel(model, model_name="slow"),
+            max_concurrency=limit,
+            **SETTINGS,
+        ) as instance:
+            result = instance.query_sync("stars?", strategy="wide_branch", strategy_params={"n": 4})
+        assert sum(1 for call in result.llm_calls if call.purpose.value == "select") > 4
+        most[limit] = model.most
+    assert most[8] > 1  # calls under different parents were in flight together
+    assert most[1] == 1  # and never more than max_concurrency
