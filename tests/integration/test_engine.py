@@ -113,3 +113,27 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
     with pytest.raises(DatabaseError, match="not a database") as raised:
         manager.check_connection()
     assert "SQLite" in raised.value.remedy
+
+
+def test_a_borrowed_engine_is_left_open_and_an_owned_one_is_disposed(sqlite_url: str) -> None:
+    from memoir_ai.database.engine import create_database_engine
+    from memoir_ai.database.migration_manager import MigrationManager
+
+    config = MemoirAIConfig(database_url=sqlite_url)
+    engine = create_database_engine(config)
+    pool = engine.pool  # Engine.dispose() replaces the pool
+    with MigrationManager(config, engine=engine) as migrations:
+        migrations.initialize_database()
+        assert migrations.engine is engine
+    borrowed = DatabaseManager(config, engine=engine)
+    with borrowed.session() as session:
+        assert session.execute(text("SELECT 1")).scalar() == 1
+    borrowed.dispose()
+    assert engine.pool is pool
+    engine.dispose()
+
+    owned = MigrationManager(config)
+    own_engine = owned.engine
+    own_pool = own_engine.pool
+    owned.close()
+    assert own_engine.pool is not own_pool

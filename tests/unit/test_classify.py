@@ -364,3 +364,23 @@ def test_the_offline_model_respects_a_full_level_with_a_single_name() -> None:
         )
     )
     assert paths == [("Gardening",)]  # a one-value Literal is a JSON-schema const
+
+
+def test_each_batch_is_logged_with_chunks_sent_successes_retries_and_latency(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    model = RuleModel()
+    chunks = texts("Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta")
+    model.tricks = {chunks[2]: "blank"}
+    with caplog.at_level(logging.INFO, logger="memoir_ai.ingest.classify"):
+        run(classifier(model, batch_size=5).classify(chunks))
+    batches = [
+        record.getMessage() for record in caplog.records if record.getMessage().startswith("Batch ")
+    ]
+    assert len(batches) == 2
+    first, second = sorted(batches)
+    assert first.startswith("Batch 1: 5 chunk(s) sent, 5 classified, 1 retried alone, 2 call(s)")
+    assert second.startswith("Batch 2: 2 chunk(s) sent, 2 classified, 0 retried alone, 1 call(s)")
+    assert all(re.search(r", \d+\.\d\ds$", line) for line in batches)

@@ -186,3 +186,44 @@ def test_concurrency_is_bounded_across_agents() -> None:
 def test_bad_concurrency_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="max_concurrency"):
         AgentFactory(LLMSettings(max_concurrency=0))
+
+
+def test_timeouts_and_dropped_connections_are_retried_then_succeed() -> None:
+    from pydantic_ai.exceptions import ModelConnectionError, ModelRequestTimeout
+
+    script = ScriptedModel(
+        [ModelRequestTimeout("scripted", 30.0), ModelConnectionError("scripted", "reset"), GOOD]
+    )
+    factory = AgentFactory(LLMSettings(retry_base_seconds=0.0), model=script.model())
+    output, record = asyncio.run(
+        factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER)
+    )
+    assert output.cited_chunk_ids == [1]
+    assert script.calls == 3
+    assert (record.attempts, record.outcome) == (3, "ok")
+
+
+def test_transport_retries_are_bounded_and_the_last_failure_is_recorded() -> None:
+    from pydantic_ai.exceptions import ModelRequestTimeout
+
+    script = ScriptedModel([ModelRequestTimeout("scripted", 30.0)])
+    factory = AgentFactory(
+        LLMSettings(transport_attempts=3, retry_base_seconds=0.0), model=script.model()
+    )
+    with pytest.raises(LLMCallError) as caught:
+        asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert script.calls == 3
+    record = caught.value.record
+    assert (record.attempts, record.outcome) == (3, "error")
+    assert record.error is not None and "ModelRequestTimeout" in record.error
+
+
+def test_a_client_error_is_not_retried() -> None:
+    from pydantic_ai.exceptions import ModelHTTPError
+
+    script = ScriptedModel([ModelHTTPError(400, "scripted", "bad request"), GOOD])
+    factory = AgentFactory(LLMSettings(retry_base_seconds=0.0), model=script.model())
+    with pytest.raises(LLMCallError) as caught:
+        asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert script.calls == 1
+    assert caught.value.record.attempts == 1
