@@ -27,6 +27,9 @@ __all__ = [
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE = re.compile(r"[^.!?…。！？\n]+(?:[.!?…。！？]+|\n|$)")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# Lines that are not part of running text: headings, list items, quotes, table rows, fences.
+_OWN_LINE = re.compile(r"^(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~)")
 MIN_WORD_LENGTH = 3
 PREFIX_LETTERS = 5
 
@@ -175,7 +178,28 @@ def name_score(name: str, keywords_profile: Profile) -> float:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences (or lines) of ``text``, stripped, in order."""
+    """The sentences of ``text``, stripped, in order.
+
+    Hard-wrapped lines of one paragraph are joined first, so a sentence that
+    runs over a line break stays whole; a heading, list item or quoted line
+    stands on its own.
+    """
+    found: list[str] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        run: list[str] = []
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if _OWN_LINE.match(stripped):
+                found.extend(_inline_sentences(" ".join(run)))
+                found.extend(_inline_sentences(stripped))
+                run = []
+            elif stripped:
+                run.append(stripped)
+        found.extend(_inline_sentences(" ".join(run)))
+    return found
+
+
+def _inline_sentences(text: str) -> list[str]:
     return [piece.strip() for piece in _SENTENCE.findall(text) if piece.strip()]
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from memoir_ai.llm import _lexical as lexical
 
-__all__ = ["SUBJECTS", "subject_of"]
+__all__ = ["SUBJECTS", "subject_of", "subject_weight"]
 
 # Distinct lexicon words a text must contain, and the share of its keyword
 # weight they must carry, before a subject is named.
@@ -89,3 +89,15 @@ def subject_of(profile: lexical.Profile) -> str | None:
     if len(scored) > 1 and weight < MIN_LEAD * scored[1][0]:
         return None
     return name
+
+
+def subject_weight(name: str, profile: lexical.Profile) -> float:
+    """How much of ``profile`` falls on the lexicon of the subject called ``name`` (0 if none).
+
+    Lets a question about "feeding a sourdough starter" find "Food & Cooking"
+    although the two share no word.
+    """
+    stems = _lexicon().get(name)
+    if not stems:
+        return 0.0
+    return sum(weight for stem, weight in profile.weights.items() if stem in stems)

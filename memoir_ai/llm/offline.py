@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from memoir_ai.llm import _lexical as lexical
 from memoir_ai.llm import prompts
 from memoir_ai.llm._offline_request import OfflineRequest, parse_request
-from memoir_ai.llm._subjects import subject_of
+from memoir_ai.llm._subjects import subject_of, subject_weight
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage, ModelResponse
@@ -260,7 +260,7 @@ def _select(request: OfflineRequest) -> list[dict[str, Any]]:
     scores = []
     for index, name in enumerate(candidates):
         description = request.descriptions.get(name, "")
-        score = lexical.name_score(name, question)
+        score = lexical.name_score(name, question) + subject_weight(name, question)
         if description:
             score += 0.5 * lexical.name_score(description, question)
         scores.append((-score, index))
@@ -305,7 +305,11 @@ def _answer(request: OfflineRequest) -> dict[str, Any]:
     located: list[tuple[int, str]] = []
     for chunk_id, text, _ in request.chunks:
         if allowed is None or chunk_id in allowed:
-            located.extend((chunk_id, sentence) for sentence in lexical.sentences(text))
+            located.extend(
+                (chunk_id, sentence)
+                for sentence in lexical.sentences(text)
+                if not sentence.startswith("#")  # a heading names a topic, it answers nothing
+            )
     best = sorted(
         lexical.best_sentences(
             [sentence for _, sentence in located], question.weights, ANSWER_SENTENCES

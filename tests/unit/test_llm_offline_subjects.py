@@ -251,3 +251,25 @@ def test_a_subject_is_named_only_when_the_words_clearly_point_at_it() -> None:
         subject_of(profile("The planet and the star and the telescope; the bread, dough and oven."))
         is None
     )
+
+
+def test_a_question_finds_its_subject_without_sharing_a_word_with_its_name() -> None:
+    from memoir_ai.llm._lexical import profile
+    from memoir_ai.llm._subjects import subject_weight
+
+    question = profile("How do I feed a sourdough starter?")
+    assert subject_weight("Food & Cooking", question) > 0
+    assert subject_weight("Astronomy", question) == 0
+    assert subject_weight("Starter & Feed", question) == 0  # not a subject: names score it
+
+
+def test_sentences_join_hard_wrapped_lines_and_keep_headings_apart() -> None:
+    from memoir_ai.llm._lexical import sentences
+
+    text = "# Title\n\nA starter is flour and water in which\nwild yeasts live. They eat!\n- one\n"
+    assert sentences(text) == [
+        "# Title",
+        "A starter is flour and water in which wild yeasts live.",
+        "They eat!",
+        "- one",
+    ]
