@@ -232,3 +232,38 @@ def test_async_and_sync_give_the_same_answer(sqlite_url: str) -> None:
     assert awaited.answer == synced.answer
     assert [c.id for c in awaited.chunks] == [c.id for c in synced.chunks]
     assert awaited.operation_id != synced.operation_id
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"query_text": "   "}, "question is empty"),
+        ({"max_token_budget": 0}, "max_token_budget must be a positive"),
+        ({"limit": 0}, "limit \\(chunks per path\\)"),
+        ({"prompt_limiting_strategy": "truncate"}, "Unknown prompt limiting strategy"),
+        ({"strategy": "zoom_in", "strategy_params": {"n": 0}}, "strategy_params\\['n'\\]"),
+    ],
+)
+def test_bad_arguments_are_clear_errors_before_any_call(
+    sqlite_url: str, options: dict[str, Any], message: str
+) -> None:
+    from memoir_ai.errors import ValidationError
+
+    arguments = {"query_text": "stars?", **options}
+    with memoir(sqlite_url) as instance, pytest.raises(ValidationError, match=message) as caught:
+        instance.query_sync(**arguments)
+    assert caught.value.remedy
+    assert rows(sqlite_url, "SELECT count(*) FROM llm_calls") == [(0,)]
+
+
+def test_a_database_of_another_depth_is_refused(sqlite_url: str) -> None:
+    from memoir_ai.errors import ConfigurationError
+
+    with memoir(sqlite_url) as instance:
+        build_memory(instance, ("football",))
+    with (
+        memoir(sqlite_url, hierarchy_depth=2) as instance,
+        pytest.raises(ConfigurationError, match="3 levels deep") as caught,
+    ):
+        instance.query_sync("football?")
+    assert "hierarchy_depth=3" in caught.value.remedy
