@@ -233,9 +233,11 @@ def test_a_source_id_names_the_same_source_with_or_without_surrounding_spaces(
 
 
 def test_an_over_long_user_helper_is_refused_before_any_model_call(sqlite_url: str) -> None:
-    with memoir(sqlite_url) as instance:
-        with pytest.raises(ValidationError, match="tokens long") as refused:
-            instance.ingest_text_sync(TEXT, "doc", contextual_helper="word " * 400)
+    with (
+        memoir(sqlite_url) as instance,
+        pytest.raises(ValidationError, match="tokens long") as refused,
+    ):
+        instance.ingest_text_sync(TEXT, "doc", contextual_helper="word " * 400)
     assert "at most 300 tokens" in str(refused.value)
     assert rows(sqlite_url, "SELECT COUNT(*) FROM llm_calls") == [(0,)]
     assert rows(sqlite_url, "SELECT COUNT(*) FROM chunks") == [(0,)]
