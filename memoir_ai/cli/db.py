@@ -16,6 +16,8 @@ from memoir_ai.cli._output import CliOptions, console
 from memoir_ai.errors import MigrationError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from memoir_ai.database.migration_manager import (
         InitializationResult,
         MigrationManager,
@@ -77,29 +79,47 @@ def _describe_init(result: InitializationResult) -> str:
     }.get(result.action, "Inspected the database.")
 
 
+def _validation(ctx: typer.Context) -> tuple[str, SchemaValidation]:
+    """The masked URL and the schema report (``MigrationManager.validate_database_schema``)."""
+    with _manager(ctx) as manager:
+        return manager.database_url, manager.validate_database_schema()
+
+
+def _print_state(
+    url: str, action: str | None, current: str | None, head: str, pending: list[str]
+) -> Console:
+    """Print the database, what was done, its revision and pending migrations."""
+    out = console()
+    out.print(f"Database: {url}")
+    if action is not None:
+        out.print(action)
+    out.print(f"Revision: {_revision_label(current, head)}")
+    out.print(f"Pending migrations: {', '.join(pending) or 'none'}")
+    return out
+
+
 @db_app.command("init")
 def init(ctx: typer.Context) -> None:
     """Create the database through the migrations, or upgrade or adopt an existing one."""
     with _manager(ctx) as manager:
         result = manager.initialize_database()
         head = manager.head_revision
-    out = console()
-    out.print(f"Database: {result.database_url}")
-    out.print(_describe_init(result))
-    out.print(f"Revision: {_revision_label(result.current_revision, head)}")
-    out.print(f"Pending migrations: {', '.join(result.pending_migrations) or 'none'}")
+    _print_state(
+        result.database_url,
+        _describe_init(result),
+        result.current_revision,
+        head,
+        result.pending_migrations,
+    )
 
 
 @db_app.command("status")
 def status(ctx: typer.Context) -> None:
     """Show the revision, pending migrations, whether the schema is valid, and row counts."""
-    with _manager(ctx) as manager:
-        report = manager.validate_database_schema()
-        url = manager.database_url
-    out = console()
-    out.print(f"Database: {url}")
-    out.print(f"Revision: {_revision_label(report.current_revision, report.head_revision)}")
-    out.print(f"Pending migrations: {', '.join(report.pending_migrations) or 'none'}")
+    url, report = _validation(ctx)
+    out = _print_state(
+        url, None, report.current_revision, report.head_revision, report.pending_migrations
+    )
     verdict = "valid" if report.is_valid else f"{len(report.problems)} problem(s)"
     out.print(f"Schema: {verdict}" + ("" if report.is_valid else " (see `memoir db validate`)"))
     width = max((len(table.name) for table in report.table_info), default=0)
@@ -182,9 +202,7 @@ def history(ctx: typer.Context) -> None:
 @db_app.command("validate")
 def validate(ctx: typer.Context) -> None:
     """Check the revision, tables, columns and indexes against the code; exit 1 if they differ."""
-    with _manager(ctx) as manager:
-        report = manager.validate_database_schema()
-        url = manager.database_url
+    url, report = _validation(ctx)
     if not report.is_valid:
         out = console()
         for problem in report.problems:
