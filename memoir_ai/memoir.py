@@ -268,7 +268,9 @@ class MemoirAI:
             ValidationError: no source is stored under ``source_id``.
         """
         from memoir_ai.database.browse_repository import remove_source
+        from memoir_ai.database.repository import checked_source_id
 
+        source_id = checked_source_id(source_id)
         self._prepare_database()
         with self.database.transaction() as session:
             removed = remove_source(session, source_id)
