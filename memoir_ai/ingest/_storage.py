@@ -65,6 +65,7 @@ class Plan:
     records: Sequence[LLMCallRecord]
     operation_id: str
     helper: HelperChoice
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,11 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         node.id = new_id
     chunk_ids = repository.insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
     repository.save_source(
-        session, plan.source_id, content_hash=plan.content_hash, metadata=plan.metadata
+        session,
+        plan.source_id,
+        content_hash=plan.content_hash,
+        metadata=plan.metadata,
+        title=plan.title,
     )
     if plan.helper.store and plan.helper.text is not None:
         store_helper(

@@ -61,15 +61,16 @@ from memoir_ai.ingest.results import IngestedChunk, IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.text.chunker import TextChunker
-from memoir_ai.text.helpers import check_helper_text
+from memoir_ai.text.helpers import check_helper_text, detect_title
 from memoir_ai.text.tokens import get_token_counter
 
-__all__ = ["IngestPipeline", "content_hash"]
+__all__ = ["IngestPipeline", "content_hash", "source_title"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_WRITE_ROUNDS = 5
+TITLE_LENGTH = 1024  # the sources.title column
 
 
 def content_hash(content: str) -> str:
@@ -155,6 +156,7 @@ class IngestPipeline:
             records,
             operation_id,
             helper,
+            title=source_title(content, metadata),
         )
         written = await self._write_until_it_fits(plan, helper.text)
         logger.info(
@@ -324,3 +326,16 @@ class IngestPipeline:
             raise DatabaseError(
                 f"{error.message} Nothing of the source was stored.", remedy=error.remedy
             ) from exc
+
+
+def source_title(content: str, metadata: Mapping[str, Any] | None) -> str | None:
+    """The title stored with a source: the caller's ``title``, else one found in the text.
+
+    A ``Title:`` line or the first heading, else the ``file_name`` of the metadata.
+    """
+    given = (metadata or {}).get("title")
+    if isinstance(given, str) and given.strip():
+        return given.strip()[:TITLE_LENGTH]
+    file_name = (metadata or {}).get("file_name")
+    title = detect_title(content, file_name if isinstance(file_name, str) else None)
+    return title[:TITLE_LENGTH] if title else None

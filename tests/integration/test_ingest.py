@@ -241,3 +241,18 @@ def test_an_over_long_user_helper_is_refused_before_any_model_call(sqlite_url: s
     assert "at most 300 tokens" in str(refused.value)
     assert rows(sqlite_url, "SELECT COUNT(*) FROM llm_calls") == [(0,)]
     assert rows(sqlite_url, "SELECT COUNT(*) FROM chunks") == [(0,)]
+
+
+def test_the_source_row_keeps_a_title_given_found_or_from_the_file_name(sqlite_url: str) -> None:
+    with memoir(sqlite_url) as instance:
+        instance.ingest_text_sync("# Bread at Home\n\n" + OTHER, "found")
+        instance.ingest_text_sync(TEXT, "given", metadata={"title": "  The Given Title "})
+        instance.ingest_text_sync(
+            OTHER + " More.", "named", metadata={"file_name": "tide_tables.md"}
+        )
+    titles = dict(rows(sqlite_url, "SELECT source_id, title FROM sources"))
+    assert titles == {
+        "found": "Bread at Home",
+        "given": "The Given Title",
+        "named": "tide tables",
+    }
