@@ -115,10 +115,17 @@ class QueryPipeline:
         calls: list[tuple[LLMCallRecord, BaseModel | None]] = []
         try:
             await self._in_thread(self._check_settings)
-            traversal = await traverse(
-                plan, self.depth, _Reader(self), lambda request: self._select(query_text, request)
-            )
-            calls.extend(traversal.calls)
+            selections: list[tuple[LLMCallRecord, CategorySelection]] = []
+            try:
+                traversal = await traverse(
+                    plan,
+                    self.depth,
+                    _Reader(self),
+                    lambda request: self._select(query_text, request),
+                    calls=selections,
+                )
+            finally:
+                calls.extend(selections)
             dropped = list(traversal.dropped)
             if not traversal.paths:
                 raise _nothing_found(dropped, "no path reached a leaf of the tree")
@@ -321,7 +328,7 @@ class QueryPipeline:
         )
         targets = arithmetic.char_targets([len(chunk.text) for chunk in chunks], ratio)
         logger.info("SUMMARIZE: %d tokens for a budget of %d; ratio %.3f.", total, budget, ratio)
-        summaries, summary_calls = await summarize_chunks(
+        summaries = await summarize_chunks(
             self.agents,
             self.counter,
             prompt.query,
@@ -331,8 +338,8 @@ class QueryPipeline:
             ],
             budget=budget,
             options=self.summary_options,
+            calls=calls,
         )
-        calls.extend(summary_calls)
         arithmetic.check_summary_lengths(
             [len(summaries[chunk.id]) for chunk in chunks],
             targets,

@@ -14,6 +14,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from memoir_ai.errors import QueryError
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
@@ -29,7 +31,7 @@ from memoir_ai.text.tokens import TokenCounter
 
 __all__ = ["SummaryOptions", "summarize_chunks"]
 
-SummaryCall = tuple[LLMCallRecord, ChunkSummaries]
+SummaryCall = tuple[LLMCallRecord, BaseModel | None]
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,13 @@ async def summarize_chunks(
     *,
     budget: int,
     options: SummaryOptions,
-) -> tuple[dict[int, str], list[SummaryCall]]:
-    """Summaries by chunk id, and the calls made (in the order asked)."""
+    calls: list[SummaryCall],
+) -> dict[int, str]:
+    """Summaries by chunk id; each call made is appended to ``calls`` (in the order asked).
+
+    Calls are appended as each round completes, so they reach the audit log
+    even when a later round fails.
+    """
     base = counter.count(prompts.instructions(LLMPurpose.SUMMARIZE)) + counter.count(
         prompts.summary_prompt([], query=query)
     )
@@ -70,7 +77,6 @@ async def summarize_chunks(
         for chunk in chunks
     ]
     parts = pack_parts(item_tokens, base_tokens=base, limit=budget - options.headroom_tokens)
-    calls: list[SummaryCall] = []
     summaries: dict[int, str] = {}
     results = await asyncio.gather(
         *(_summarize(agents, query, [chunks[index] for index in part]) for part in parts)
@@ -98,7 +104,7 @@ async def summarize_chunks(
             f"The model returned no summary for chunk(s) {missing}, even when asked again.",
             remedy="retry, use PRUNE, or use a model that follows JSON schemas more reliably.",
         )
-    return summaries, calls
+    return summaries
 
 
 async def _summarize(

@@ -150,10 +150,20 @@ class TraversalOutcome:
 
 
 async def traverse(
-    plan: StrategyPlan, depth: int, reader: TreeReader, select: Selector
+    plan: StrategyPlan,
+    depth: int,
+    reader: TreeReader,
+    select: Selector,
+    *,
+    calls: list[tuple[LLMCallRecord, CategorySelection]] | None = None,
 ) -> TraversalOutcome:
-    """Walk from the roots down to ``depth`` following ``plan``; see the module docstring."""
-    calls: list[tuple[LLMCallRecord, CategorySelection]] = []
+    """Walk from the roots down to ``depth`` following ``plan``; see the module docstring.
+
+    ``calls``, when given, receives each level's calls as soon as the level is
+    done, so a caller still has the earlier calls if a later one fails.
+    """
+    calls = [] if calls is None else calls
+    first = len(calls)
     dropped: list[DroppedPath] = []
     roots = await reader.roots()
     if not roots:
@@ -195,7 +205,7 @@ async def traverse(
     unique = {path.ids: path for path in frontier}
     ordered = tuple(unique[ids] for ids in sorted(unique))
     return TraversalOutcome(
-        ordered, tuple(sorted(dropped, key=lambda item: item.path.ids)), tuple(calls)
+        ordered, tuple(sorted(dropped, key=lambda item: item.path.ids)), tuple(calls[first:])
     )
 
 

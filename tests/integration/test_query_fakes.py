@@ -185,12 +185,18 @@ def test_bad_rankings_are_rejected_and_retried(memory: str, bad: Reply) -> None:
 
 
 def test_rankings_that_stay_bad_fail_the_query_and_are_audited(memory: str) -> None:
-    script = PurposeScript(select=[bad_out_of_range])
+    # Level 1 answers well; level 2 keeps answering badly until its retries run out.
+    script = PurposeScript(select=[good_selection, bad_out_of_range])
     with pytest.raises(QueryError, match="select call") as caught:
         query(memory, script, "stars?")
     assert "retry" in caught.value.remedy
-    logged = rows(memory, "SELECT purpose, outcome FROM llm_calls")
-    assert ("select", "error") in [tuple(row) for row in logged]
+    logged = rows(
+        memory,
+        "SELECT purpose, outcome, operation_id FROM llm_calls WHERE purpose <> 'classify' "
+        "ORDER BY id",
+    )
+    assert [tuple(row[:2]) for row in logged] == [("select", "ok"), ("select", "error")]
+    assert len({row[2] for row in logged}) == 1  # one operation id for the whole query
 
 
 def test_an_answer_citing_unknown_chunks_is_retried(memory: str) -> None:
