@@ -52,6 +52,7 @@ from memoir_ai.query.results import (
 from memoir_ai.query.retrieve import RetrievedPath, retrieve_paths
 from memoir_ai.query.summarize import SummaryOptions, summarize_chunks
 from memoir_ai.query.traversal import SelectionRequest, strategy_plan, traverse
+from memoir_ai.query.tree_reader import DatabaseTreeReader
 from memoir_ai.text.tokens import get_token_counter
 
 __all__ = ["QueryPipeline"]
@@ -120,7 +121,9 @@ class QueryPipeline:
                 traversal = await traverse(
                     plan,
                     self.depth,
-                    _Reader(self),
+                    DatabaseTreeReader(
+                        self.database, self.depth, self.helpers_per_prompt, self._in_thread
+                    ),
                     lambda request: self._select(query_text, request),
                     calls=selections,
                 )
@@ -379,46 +382,6 @@ class QueryPipeline:
             return await asyncio.to_thread(function, *args)
         except SQLAlchemyError as exc:
             raise as_database_error(exc, self.config.database_url) from exc
-
-
-class _Reader:
-    """The traversal's view of the database: each method one short read in a worker thread."""
-
-    def __init__(self, pipeline: QueryPipeline) -> None:
-        self.pipeline = pipeline
-
-    def _read(self, function: Callable[..., T], *args: Any) -> T:
-        with self.pipeline.database.session() as session:
-            return function(session, *args)
-
-    async def roots(self) -> list[repository.CategoryNode]:
-        return await self.pipeline._in_thread(self._read, repository.categories_at_level, 1)
-
-    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[repository.CategoryNode]]:
-        return await self.pipeline._in_thread(self._read, repository.children_of, parent_ids)
-
-    async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
-        def read() -> dict[int, list[repository.SourceHelper]]:
-            with self.pipeline.database.session() as session:
-                return repository.helpers_under(
-                    session,
-                    parent_ids,
-                    parent_level=level,
-                    depth=self.pipeline.depth,
-                    limit=self.pipeline.helpers_per_prompt,
-                )
-
-        found = await self.pipeline._in_thread(read)
-        return {parent: [helper.helper_text for helper in items] for parent, items in found.items()}
-
-    async def root_helpers(self) -> list[str]:
-        found = await self.pipeline._in_thread(
-            self._read,
-            repository.helpers_of_sources,
-            None,
-            self.pipeline.helpers_per_prompt,
-        )
-        return [helper.helper_text for helper in found]
 
 
 def _limiting(value: PromptLimitingStrategy | str) -> PromptLimitingStrategy:

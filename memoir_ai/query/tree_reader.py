@@ -1,0 +1,73 @@
+"""The traversal's view of the database: each method is one short read in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from memoir_ai.database import query_repository as repository
+from memoir_ai.database.engine import DatabaseManager
+
+__all__ = ["DatabaseTreeReader"]
+
+T = TypeVar("T")
+InThread = Callable[..., Awaitable[Any]]
+
+
+class DatabaseTreeReader:
+    """Implements :class:`~memoir_ai.query.traversal.TreeReader` over one database.
+
+    ``in_thread`` runs a blocking function off the event loop (and turns driver
+    errors into clean ones); no session outlives its read, so no transaction is
+    open while the model is called.
+    """
+
+    def __init__(
+        self, database: DatabaseManager, depth: int, helpers_per_prompt: int, in_thread: InThread
+    ) -> None:
+        """Read from ``database`` (a tree ``depth`` deep), at most ``helpers_per_prompt`` each."""
+        self.database = database
+        self.depth = depth
+        self.helpers_per_prompt = helpers_per_prompt
+        self.in_thread = in_thread
+
+    def _read(self, function: Callable[..., T], *args: Any) -> T:
+        with self.database.session() as session:
+            return function(session, *args)
+
+    async def roots(self) -> list[repository.CategoryNode]:
+        """The level-1 categories, by id."""
+        found: list[repository.CategoryNode] = await self.in_thread(
+            self._read, repository.categories_at_level, 1
+        )
+        return found
+
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[repository.CategoryNode]]:
+        """The children of every parent, in one read."""
+        found: dict[int, list[repository.CategoryNode]] = await self.in_thread(
+            self._read, repository.children_of, parent_ids
+        )
+        return found
+
+    async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
+        """The helpers of the sources with chunks under each parent (at ``level``), in one read."""
+
+        def read() -> dict[int, list[repository.SourceHelper]]:
+            with self.database.session() as session:
+                return repository.helpers_under(
+                    session,
+                    parent_ids,
+                    parent_level=level,
+                    depth=self.depth,
+                    limit=self.helpers_per_prompt,
+                )
+
+        found: dict[int, list[repository.SourceHelper]] = await self.in_thread(read)
+        return {parent: [helper.helper_text for helper in items] for parent, items in found.items()}
+
+    async def root_helpers(self) -> list[str]:
+        """The helpers shown with the level-1 candidates: the first sources by id."""
+        found: list[repository.SourceHelper] = await self.in_thread(
+            self._read, repository.helpers_of_sources, None, self.helpers_per_prompt
+        )
+        return [helper.helper_text for helper in found]
