@@ -34,9 +34,11 @@ or its chunks did not fit the token budget (PRUNE)."""
 
 
 class QueryStrategy(enum.StrEnum):
-    """How the tree is walked: how many categories are chosen per selection call at each level.
+    """How the tree is walked: how many categories each level keeps, across all parents.
 
-    Counts are per call, and there is one call per parent (the children of one parent):
+    There is one selection call per parent (run concurrently within a level);
+    the level then keeps its count fairly across parents (every parent's first
+    choice before any second choice):
 
     - ``one_shot``: 1 at every level — a single path.
     - ``wide_branch``: N at every level (``{"n": 3}`` by default).

@@ -2,9 +2,14 @@
 
 At each level there is one selection call per parent (the level-1 call has the
 roots as candidates); calls of one level do not depend on each other and run
-concurrently. How many categories a call chooses is the strategy's business
-(:class:`StrategyPlan`). A category with a single candidate child is taken
-without a call (there is nothing to choose or rank).
+concurrently. The strategy (:class:`StrategyPlan`) says how many categories a
+level keeps in all: one_shot 1, wide_branch N, zoom_in N then N2 fewer per
+level, branch_out N then N2 more. Each call ranks up to that many of its
+parent's children; the level then keeps its share fairly across parents —
+every parent's first choice before any parent's second, better-ranked parents
+first — so a wide walk stays wide instead of following one branch. A category
+with a single candidate child is taken without a call (there is nothing to
+choose or rank).
 
 A chosen category above the configured depth that has no children ends its
 path early: that path is dropped (``no_children``), the others go on. Paths
@@ -49,14 +54,14 @@ MAX_PER_CALL = 100
 
 @dataclass(frozen=True)
 class StrategyPlan:
-    """A strategy with its checked parameters; :meth:`count` says how many to choose per call."""
+    """A strategy with its checked parameters; :meth:`count` says how many a level keeps."""
 
     strategy: QueryStrategy
     n: int = 1
     n2: int = 0
 
     def count(self, level: int) -> int:
-        """How many categories one selection call at ``level`` chooses (before the cap)."""
+        """How many categories ``level`` keeps across all parents (capped by what exists)."""
         steps = level - 1
         match self.strategy:
             case QueryStrategy.ONE_SHOT:
@@ -171,7 +176,7 @@ async def traverse(
     root_request = SelectionRequest(roots, plan.count(1), 1, (), tuple(await reader.root_helpers()))
     root_choice, root_call = await _choose(root_request, select)
     calls.extend(root_call)
-    frontier = _extend(None, roots, root_choice)
+    frontier = _keep_fairly(_extend(None, roots, root_choice), [], plan.count(1))
     for level in range(2, depth + 1):
         parents = [path.leaf_id for path in frontier]
         children = await reader.children(parents)
@@ -197,10 +202,11 @@ async def traverse(
             )
             requests.append((path, request))
         outcomes = await asyncio.gather(*(_choose(request, select) for _, request in requests))
-        frontier = []
+        offered: list[CategoryPath] = []
         for (path, request), (chosen, call) in zip(requests, outcomes, strict=True):
             calls.extend(call)  # in request order, whatever order the calls finished in
-            frontier.extend(_extend(path, request.candidates, chosen))
+            offered.extend(_extend(path, request.candidates, chosen))
+        frontier = _keep_fairly(offered, frontier, plan.count(level))
         logger.debug("Level %d: %d path(s) continue.", level, len(frontier))
     unique = {path.ids: path for path in frontier}
     ordered = tuple(unique[ids] for ids in sorted(unique))
@@ -219,6 +225,23 @@ async def _choose(
     chosen = len(selection.categories)
     picked = [(item.name, item.ranked_relevance, chosen) for item in selection.categories]
     return picked, [(record, selection)]
+
+
+def _keep_fairly(
+    offered: Sequence[CategoryPath], parents: Sequence[CategoryPath], keep: int
+) -> list[CategoryPath]:
+    """The ``keep`` best of ``offered``, best first.
+
+    Ordered by the share of its call's top rank (every first choice, then every
+    second, ...), then by its parent's place among ``parents`` (best first).
+    """
+    place = {parent.ids: index for index, parent in enumerate(parents)}
+
+    def merit(path: CategoryPath) -> tuple[float, int, tuple[int, ...]]:
+        share = path.ranked_relevance[-1] / path.choices[-1]
+        return (-share, place.get(path.ids[:-1], 0), path.ids)
+
+    return sorted(offered, key=merit)[:keep]
 
 
 def _extend(

@@ -143,34 +143,50 @@ def test_one_shot_walks_one_path_with_one_call_per_level() -> None:
     assert selector.requests[2].parent_path == ("0", "0.0")
 
 
-def test_wide_branch_calls_each_parent_concurrently_and_orders_paths_by_ids() -> None:
+def test_wide_branch_keeps_n_per_level_across_parents_called_concurrently() -> None:
     tree = FullTree(fanout=4, depth=3)
     outcome, selector = walk(strategy_plan("wide_branch"), tree)
-    assert len(outcome.paths) == 27
-    assert len(selector.requests) == 1 + 3 + 9
-    assert selector.most_in_flight == 9  # the 9 level-3 calls ran at once
+    # 3 roots, then each root's first choice, then each of those's first choice.
+    assert [path.names for path in outcome.paths] == [
+        ("0", "0.0", "0.0.0"),
+        ("1", "1.0", "1.0.0"),
+        ("2", "2.0", "2.0.0"),
+    ]
+    assert len(selector.requests) == 1 + 3 + 3
+    assert selector.most_in_flight == 3  # the calls of one level ran at once
     assert [path.ids for path in outcome.paths] == sorted(path.ids for path in outcome.paths)
-    assert all(len(path.ids) == 3 for path in outcome.paths)
-    assert {path.choices for path in outcome.paths} == {(3, 3, 3)}
     assert tree.reads == 3  # roots, then one read of all children per level
 
 
-def test_branch_out_is_capped_by_what_exists() -> None:
+def test_branch_out_widens_each_level_capped_by_what_exists() -> None:
     tree = FullTree(fanout=3, depth=3)
     outcome, selector = walk(strategy_plan("branch_out"), tree)
-    assert len(outcome.paths) == 27
     assert {request.count for request in selector.requests} == {6, 8, 10}
-    assert {path.choices for path in outcome.paths} == {(3, 3, 3)}
+    # Level 1 asks for 6 of 3 roots (all 3 kept); level 2 keeps 8 of the 9 offered;
+    # level 3 keeps 10 of the 24 offered: every parent's first choice, then second choices.
+    assert len(outcome.paths) == 10
+    assert len({path.names[:2] for path in outcome.paths}) == 8
 
 
-def test_zoom_in_narrows_each_call() -> None:
+def test_zoom_in_narrows_level_by_level() -> None:
     tree = FullTree(fanout=7, depth=3)
-    outcome, _ = walk(strategy_plan("zoom_in"), tree)
-    assert len(outcome.paths) == 6 * 4 * 2
-    assert {path.choices for path in outcome.paths} == {(6, 4, 2)}
+    outcome, selector = walk(strategy_plan("zoom_in"), tree)
+    assert [request.count for request in selector.requests][:1] == [6]
+    assert len(outcome.paths) == 2  # 6, then 4, then 2 in all
+    assert [path.names for path in outcome.paths] == [
+        ("0", "0.0", "0.0.0"),
+        ("1", "1.0", "1.0.0"),
+    ]
     top = max(outcome.paths, key=lambda path: path.rank_key)
     assert top.names == ("0", "0.0", "0.0.0")
     assert top.ranked_relevance == (6, 4, 2)
+
+
+def test_a_level_keeps_first_choices_of_every_parent_before_second_choices() -> None:
+    tree = FullTree(fanout=3, depth=2)
+    outcome, _ = walk(strategy_plan("wide_branch", {"n": 2}), tree, depth=2)
+    # Not both children of the best root: the first choice under each of the two roots.
+    assert [path.names for path in outcome.paths] == [("0", "0.0"), ("1", "1.0")]
 
 
 def test_a_category_without_children_ends_its_path_as_dropped() -> None:
@@ -178,8 +194,10 @@ def test_a_category_without_children_ends_its_path_as_dropped() -> None:
     outcome, _ = walk(strategy_plan("wide_branch", {"n": 2}), tree)
     assert [dropped.path.names for dropped in outcome.dropped] == [("0",)]
     assert outcome.dropped[0].reason == "no_children"
-    assert all(path.names[0] == "1" for path in outcome.paths)
-    assert len(outcome.paths) == 4
+    assert [path.names for path in outcome.paths] == [
+        ("1", "1.0", "1.0.0"),
+        ("1", "1.1", "1.1.0"),
+    ]
 
 
 def test_single_candidates_are_taken_without_a_call() -> None:
