@@ -35,7 +35,7 @@ def test_tree_json_has_the_stable_shape(database: Path) -> None:
     result = _run(database, "tree", "--json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    assert document["chunks"] == 4
+    assert document["chunks"] == 11
     leaves = []
 
     def visit(node: dict[str, object], depth: int) -> None:
@@ -51,7 +51,7 @@ def test_tree_json_has_the_stable_shape(database: Path) -> None:
     for root in document["roots"]:
         visit(root, 1)
     assert all(leaf["level"] == 3 for leaf in leaves)
-    assert sum(int(leaf["chunk_count"]) for leaf in leaves) == 4  # type: ignore[call-overload]
+    assert sum(int(leaf["chunk_count"]) for leaf in leaves) == 11  # type: ignore[call-overload]
     assert result.stderr == ""  # reading calls no model: no notice about it
 
 
@@ -59,7 +59,7 @@ def test_tree_view_and_depth(database: Path) -> None:
     full = _run(database, "tree")
     shallow = _run(database, "tree", "--depth", "1")
     assert full.exit_code == shallow.exit_code == 0
-    assert full.stdout.startswith("4 chunks in ")
+    assert full.stdout.startswith("11 chunks in ")
     roots = json.loads(_run(database, "tree", "--json", "--depth", "1").stdout)["roots"]
     assert all(root["children"] == [] for root in roots)
     for root in roots:
