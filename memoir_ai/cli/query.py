@@ -64,7 +64,9 @@ def query(
     n2: Annotated[
         int | None,
         typer.Option(
-            "--n2", min=1, help="Step per level for zoom_in (fewer) and branch_out (more); 2."
+            "--n2",
+            min=0,
+            help="Step per level for zoom_in (fewer) and branch_out (more); default 2.",
         ),
     ] = None,
     budget: Annotated[
