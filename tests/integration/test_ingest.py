@@ -256,3 +256,22 @@ def test_the_source_row_keeps_a_title_given_found_or_from_the_file_name(sqlite_u
         "given": "The Given Title",
         "named": "tide tables",
     }
+
+
+def test_the_database_remembers_the_model_whose_tokenizer_counted_its_chunks(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from memoir_ai.llm.offline import offline_model
+
+    with memoir(sqlite_url) as instance:
+        instance.ingest_text_sync(OTHER, "first")
+    settings = "SELECT hierarchy_depth, tokenizer_model FROM memoir_settings"
+    assert rows(sqlite_url, settings) == [(3, "offline")]
+    # Chunks counted by another model's tokenizer later: the first record stays, with a warning.
+    with (
+        caplog.at_level("WARNING"),
+        memoir(sqlite_url, model="openai:gpt-4o", llm=offline_model()) as other,
+    ):
+        other.ingest_text_sync(TEXT, "second")
+    assert rows(sqlite_url, settings) == [(3, "offline")]
+    assert "counted with the tokenizer of offline; now using openai:gpt-4o" in caplog.text
