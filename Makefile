@@ -5,13 +5,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench servers clean
+.PHONY: demo test lint bench lock servers clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+
+# Installs the exact versions of requirements.lock, so a fresh clone tests what CI tested.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
+
+# Re-resolve the newest versions pyproject.toml allows, in a scratch venv, and rewrite the lock.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q --upgrade pip
+	.lock-venv/bin/python -m pip install -q -e '.[dev]'
+	{ echo "# Exact versions that \`make\` installs (pip constraints). Refresh on purpose with \`make lock\`."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > $(LOCK)
+	rm -rf .lock-venv
 
 # The offline model: no key, network or weights (see the README). Run it again: nothing is re-filed.
 DEMO_DB := sqlite:///memoir.db

@@ -1,13 +1,13 @@
-"""Text layer of memoir-ai: token counting (as litellm counts) and the chunker.
+"""Text layer of memoir-ai: token counting (each model's own tokenizer) and the chunker.
 
-Importing this package loads no tokenizer; litellm, tiktoken and tokenizers load on the
+Importing this package loads no tokenizer; tiktoken and tokenizers load on the
 first count, once per model.
 """
 
 from __future__ import annotations
 
 from memoir_ai.text.chunker import DEFAULT_DELIMITERS, TextChunk, TextChunker
-from memoir_ai.text.tokens import TokenCounter, count_tokens, get_token_counter, litellm_model_name
+from memoir_ai.text.tokens import TokenCounter, bare_model_name, count_tokens, get_token_counter
 
 __all__ = [
     "DEFAULT_DELIMITERS",
@@ -16,5 +16,5 @@ __all__ = [
     "TokenCounter",
     "count_tokens",
     "get_token_counter",
-    "litellm_model_name",
+    "bare_model_name",
 ]

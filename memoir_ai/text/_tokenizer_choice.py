@@ -1,28 +1,30 @@
-"""Which tokenizer litellm's ``token_counter`` uses for a model name (mirrors litellm 1.83).
+"""Which tokenizer counts for a model name: the one the model really uses, offline.
 
-litellm decides in ``litellm.utils._select_tokenizer`` and
-``litellm.litellm_core_utils.token_counter._get_count_function``:
+The rule, in order (independent of litellm's model tables, which change between
+releases and once counted ``openai/gpt-4o`` with the wrong encoding):
 
-1. unless ``litellm.disable_hf_tokenizer_download`` is set, a Hugging Face tokenizer for
-   Cohere ``command-r`` models, Anthropic models other than ``claude-3*`` (the Claude
-   tokenizer litellm ships), ``llama-2``/``replicate`` and ``llama-3`` names;
-2. otherwise tiktoken, for the model name normalised by ``_fix_model_name`` (Azure
-   ``-35`` → ``-3.5``; a name outside litellm's OpenAI chat list becomes
-   ``gpt-3.5-turbo``): ``o200k_base`` when it contains ``gpt-4o``, else
-   ``tiktoken.encoding_for_model``, falling back to ``cl100k_base``.
+1. the built-in ``offline`` stand-in counts with ``cl100k_base``;
+2. a name tiktoken knows (OpenAI's models, in any spelling: ``gpt-4o``,
+   ``openai:gpt-4o``, ``openai/gpt-4o``, ``azure/gpt-35-turbo``, ``ft:gpt-4o:org``)
+   counts with the encoding tiktoken assigns to it — tiktoken is OpenAI's own
+   tokenizer library, so its table is the authority;
+3. Claude and DeepSeek models count with the tokenizer files litellm bundles;
+4. Cohere ``command-r`` and Llama 2/3 models count with their Hugging Face tokenizer
+   when it is already in the local Hugging Face cache (nothing is downloaded);
+5. any other name counts with ``cl100k_base``, and a warning says so once.
 
-The Cohere and Llama tokenizers live on the Hugging Face hub, which litellm contacts at
-run time. memoir never downloads: it uses them when they are already in the local
-Hugging Face cache, and otherwise counts as litellm does when the hub is unreachable
-(step 2), logging a warning once. ``tests/unit/test_tokens.py`` checks the mirror against
-``litellm.token_counter`` itself.
+Nothing is downloaded: tiktoken reads the encodings litellm bundles (``TIKTOKEN_CACHE_DIR``
+is pointed there, as litellm itself does), and litellm is never imported.
+``tests/unit/test_tokens.py`` checks every spelling against tiktoken and the bundled
+tokenizer files directly.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any
+import re
+from functools import cache
+from pathlib import Path
 
 from memoir_ai.text._tokenizers import (
     HuggingFaceTokenizer,
@@ -31,43 +33,80 @@ from memoir_ai.text._tokenizers import (
     bundled_tokenizers_dir,
 )
 
-__all__ = ["Tokenizer", "resolve_tokenizer"]
+__all__ = ["DEFAULT_ENCODING", "Tokenizer", "bare_model_name", "resolve_tokenizer"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENCODING = "cl100k_base"
-_CLAUDE_TOKENIZER_FILE = "anthropic_tokenizer.json"
+_BUNDLED_FILES = {"claude": "anthropic_tokenizer.json", "deepseek": "deepseek_tokenizer.json"}
 _HUB_TOKENIZERS = {
-    "cohere": "Xenova/c4ai-command-r-v01-tokenizer",
+    "command-r": "Xenova/c4ai-command-r-v01-tokenizer",
     "llama-2": "hf-internal-testing/llama-tokenizer",
     "llama-3": "Xenova/llama-3-tokenizer",
 }
 _tiktoken_cache: dict[str, TiktokenTokenizer] = {}
 
+# A pydantic-ai model name is "<provider>:<model>", optionally behind a gateway
+# ("gateway/openai:gpt-5"); model names themselves may contain ':' (ollama tags,
+# OpenAI fine-tunes "ft:gpt-4o:org"), so only a known-looking provider prefix goes.
+_PROVIDER_PREFIX = re.compile(r"^(?!ft:)[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)?:(?=.)")
 
-def resolve_tokenizer(model: str, *, offline_default: bool = False) -> Tokenizer:
-    """The tokenizer litellm's ``token_counter(model=model)`` counts with.
 
-    With ``offline_default`` the model is known to be outside every litellm list (the
-    built-in offline stand-in), so litellm's answer for unknown names, ``cl100k_base``,
-    is used without importing litellm.
+def bare_model_name(model_name: str) -> str:
+    """The model's own name: the pydantic-ai provider prefix and any routing path removed.
+
+    ``"openai:gpt-4o"``, ``"openai/gpt-4o"`` and ``"openrouter/openai/gpt-4o"`` are all
+    ``"gpt-4o"``; ``"ollama:llama3.2:3b"`` is ``"llama3.2:3b"``.
     """
-    if offline_default:
+    name = _PROVIDER_PREFIX.sub("", model_name.strip(), count=1)
+    return name.rsplit("/", 1)[-1]
+
+
+def resolve_tokenizer(model_name: str) -> Tokenizer:
+    """The tokenizer ``model_name`` (any spelling) really counts with; see the module rule."""
+    from memoir_ai.config import OFFLINE_MODEL
+
+    bare = bare_model_name(model_name)
+    if bare == OFFLINE_MODEL:
         return _tiktoken(DEFAULT_ENCODING)
-    litellm = _import_litellm()
-    if not getattr(litellm, "disable_hf_tokenizer_download", False):
-        chosen = _huggingface_choice(litellm, model)
-        if chosen is not None:
-            return chosen
-    return _tiktoken(_openai_encoding_name(litellm, model))
+    encoding = _tiktoken_encoding_for(bare)
+    if encoding is not None:
+        return _tiktoken(encoding)
+    lowered = bare.lower()
+    for family, file_name in _BUNDLED_FILES.items():
+        if family in lowered:
+            return _bundled(family, file_name)
+    for family, repository in _HUB_TOKENIZERS.items():
+        if family in lowered or (family == "llama-3" and "llama3" in lowered):
+            cached = _hub_tokenizer(model_name, repository)
+            if cached is not None:
+                return cached
+            break
+    else:
+        logger.warning(
+            "No tokenizer is known for the model %r: tokens are counted with %s, "
+            "which may differ from the model's own count by some percent.",
+            model_name,
+            DEFAULT_ENCODING,
+        )
+    return _tiktoken(DEFAULT_ENCODING)
 
 
-def _import_litellm() -> Any:
-    # Without this, litellm fetches its model list from the network on import.
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+def _tiktoken_encoding_for(bare: str) -> str | None:
+    """The encoding tiktoken assigns to ``bare`` (or to its name before a ``:`` tag)."""
+    from tiktoken.model import encoding_name_for_model
 
-    return litellm
+    for candidate in dict.fromkeys((bare, bare.split(":", 1)[0])):
+        try:
+            return encoding_name_for_model(candidate)
+        except KeyError:
+            continue
+    return None
+
+
+@cache
+def _bundled(family: str, file_name: str) -> HuggingFaceTokenizer:
+    return HuggingFaceTokenizer.from_file(family, bundled_tokenizers_dir() / file_name)
 
 
 def _tiktoken(encoding_name: str) -> TiktokenTokenizer:
@@ -76,23 +115,8 @@ def _tiktoken(encoding_name: str) -> TiktokenTokenizer:
     return _tiktoken_cache[encoding_name]
 
 
-def _huggingface_choice(litellm: Any, model: str) -> Tokenizer | None:
-    lowered = model.lower()
-    if model in litellm.cohere_models and "command-r" in model:
-        return _hub_tokenizer(model, _HUB_TOKENIZERS["cohere"])
-    if model in litellm.anthropic_models and "claude-3" not in model:
-        return HuggingFaceTokenizer.from_file(
-            "claude", bundled_tokenizers_dir() / _CLAUDE_TOKENIZER_FILE
-        )
-    if "llama-2" in lowered or "replicate" in lowered:
-        return _hub_tokenizer(model, _HUB_TOKENIZERS["llama-2"])
-    if "llama-3" in lowered:
-        return _hub_tokenizer(model, _HUB_TOKENIZERS["llama-3"])
-    return None
-
-
-def _hub_tokenizer(model: str, repository: str) -> Tokenizer | None:
-    """A hub tokenizer from the local cache only; None (litellm's offline fallback) if absent."""
+def _hub_tokenizer(model_name: str, repository: str) -> Tokenizer | None:
+    """A hub tokenizer from the local cache only; None when it is not there."""
     try:
         from huggingface_hub import try_to_load_from_cache
 
@@ -100,33 +124,14 @@ def _hub_tokenizer(model: str, repository: str) -> Tokenizer | None:
     except Exception:  # noqa: BLE001 - no hub library or a broken cache: same as absent
         cached = None
     if isinstance(cached, str):
-        from pathlib import Path
-
         return HuggingFaceTokenizer.from_file(repository, Path(cached))
     logger.warning(
-        "litellm would download the tokenizer %s for %r; it is not in the local Hugging Face "
-        "cache, so tokens are counted as litellm does offline (tiktoken). Download it once "
-        "with `huggingface-cli download %s tokenizer.json` for exact counts.",
+        "The tokenizer of %r (%s) is not in the local Hugging Face cache, so tokens are "
+        "counted with %s. Download it once with `hf download %s tokenizer.json` for exact "
+        "counts.",
+        model_name,
         repository,
-        model,
+        DEFAULT_ENCODING,
         repository,
     )
     return None
-
-
-def _openai_encoding_name(litellm: Any, model: str) -> str:
-    import tiktoken
-
-    if model in litellm.azure_llms:
-        fixed = model.replace("-35", "-3.5")
-    elif model in litellm.open_ai_chat_completion_models:
-        fixed = model
-    else:
-        fixed = "gpt-3.5-turbo"
-    if "gpt-4o" in fixed:
-        return "o200k_base"
-    try:
-        name: str = tiktoken.encoding_name_for_model(fixed)
-    except KeyError:
-        return DEFAULT_ENCODING
-    return name

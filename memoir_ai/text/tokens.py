@@ -1,56 +1,34 @@
-"""Token counting that matches liteLLM's ``token_counter``, offline, with litellm loaded late.
+"""Token counting with the tokenizer each model really uses, offline, loaded late.
 
-The contract: for any configured model name ``m`` and text ``t``::
-
-    TokenCounter(m).count(t) == litellm.token_counter(model=litellm_model_name(m), text=t)
-
-``litellm_model_name`` strips the pydantic-ai provider prefix (``"openai:gpt-4o"`` →
-``"gpt-4o"``, ``"anthropic:claude-sonnet-4-5"`` → ``"claude-sonnet-4-5"``); any other
-name is passed through unchanged.
-
-Rather than calling litellm for every chunk, the tokenizer litellm would use is resolved
-once per model (see :mod:`memoir_ai.text._tokenizer_choice`) and then used directly:
-a tiktoken encoding, or the Claude tokenizer litellm ships. The built-in ``offline``
-model counts with ``cl100k_base``, which is what litellm uses for any name it does not
-know, so it resolves without importing litellm at all (litellm takes seconds to import).
-
-Nothing is downloaded: tiktoken reads the encodings litellm bundles (``TIKTOKEN_CACHE_DIR``
-is pointed there, as litellm itself does), and tokenizers that litellm would fetch from
-the Hugging Face hub are used only when already in the local cache (see
-:func:`memoir_ai.text._tokenizer_choice.resolve_tokenizer`).
+``TokenCounter(model).count(text)`` is one encode of ``text`` with the tokenizer chosen for
+``model`` by :func:`memoir_ai.text._tokenizer_choice.resolve_tokenizer`: tiktoken's own
+encoding for OpenAI models in every spelling (``gpt-4o``, ``openai:gpt-4o``,
+``openai/gpt-4o`` all count with ``o200k_base``), the tokenizer files litellm bundles for
+Claude and DeepSeek, and ``cl100k_base`` for the built-in ``offline`` model and for names
+no tokenizer is known for. Nothing is downloaded and litellm is never imported: tiktoken
+reads the encoding files litellm ships.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import lru_cache
 
 from memoir_ai.config import OFFLINE_MODEL
-from memoir_ai.text._tokenizer_choice import Tokenizer, resolve_tokenizer
+from memoir_ai.text._tokenizer_choice import Tokenizer, bare_model_name, resolve_tokenizer
 
-__all__ = ["TokenCounter", "count_tokens", "get_token_counter", "litellm_model_name"]
-
-# A pydantic-ai model name is "<provider>:<model>", optionally behind a gateway
-# ("gateway/openai:gpt-5"); model names themselves may contain ':' (ollama tags).
-_PROVIDER_PREFIX = re.compile(r"^[A-Za-z][\w.-]*(?:/[A-Za-z][\w.-]*)?:(?=.)")
-
-
-def litellm_model_name(model_name: str) -> str:
-    """The name litellm knows a configured model by: the pydantic-ai provider prefix removed."""
-    return _PROVIDER_PREFIX.sub("", model_name.strip(), count=1)
+__all__ = ["TokenCounter", "bare_model_name", "count_tokens", "get_token_counter"]
 
 
 class TokenCounter:
-    """Counts and encodes text with the tokenizer litellm uses for one model.
+    """Counts and encodes text with the tokenizer one model uses.
 
     The tokenizer loads on first use and is shared by every counter of the same model.
     """
 
     def __init__(self, model_name: str = OFFLINE_MODEL) -> None:
-        """Prepare a counter for ``model_name`` (pydantic-ai or litellm style); loads nothing."""
+        """Prepare a counter for ``model_name`` (any spelling); loads nothing."""
         self.model_name = model_name
-        self.litellm_model = litellm_model_name(model_name)
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
 
@@ -64,7 +42,7 @@ class TokenCounter:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    self._tokenizer = _cached_tokenizer(self.litellm_model)
+                    self._tokenizer = _cached_tokenizer(self.model_name)
         return self._tokenizer
 
     @property
@@ -92,9 +70,8 @@ class TokenCounter:
 
 
 @lru_cache(maxsize=32)
-def _cached_tokenizer(litellm_model: str) -> Tokenizer:
-    offline = litellm_model == OFFLINE_MODEL
-    return resolve_tokenizer(litellm_model, offline_default=offline)
+def _cached_tokenizer(model_name: str) -> Tokenizer:
+    return resolve_tokenizer(model_name)
 
 
 @lru_cache(maxsize=32)
@@ -104,5 +81,5 @@ def get_token_counter(model_name: str = OFFLINE_MODEL) -> TokenCounter:
 
 
 def count_tokens(text: str, model_name: str = OFFLINE_MODEL) -> int:
-    """The number of tokens in ``text`` for ``model_name``, as litellm's token_counter counts."""
+    """The number of tokens in ``text`` for ``model_name``, one encode with its tokenizer."""
     return get_token_counter(model_name).count(text)

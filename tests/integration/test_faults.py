@@ -8,7 +8,6 @@ records, not from timing.
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from _proxy import DelayedTcpProxy, refusing_port
@@ -73,19 +72,20 @@ def test_a_server_that_never_starts_gives_up_within_the_bound(
     with refusing_port() as port:
         url = DRIVER_URLS[backend].format(secret=SECRET, port=port)
         config = MemoirAIConfig(database_url=url, db_retry_attempts=100, db_retry_max_seconds=2)
-        started = time.monotonic()
         with pytest.raises(DatabaseConnectionError) as raised:
             DatabaseManager(config).check_connection()
-        elapsed = time.monotonic() - started
     message = str(raised.value)
     assert f"memoir:***@127.0.0.1:{port}/memoir" in message  # the masked URL
     assert "refused" in message.lower()  # what failed, in the driver's words
     assert "MEMOIR_DB_RETRY_MAX_SECONDS" in raised.value.remedy  # what to try
     assert "Fix:" in message
     assert SECRET not in message and SECRET not in caplog.text
-    assert len(_retry_records(caplog)) >= 2
-    # The budget bounds the whole wait (refusals are instant, so slack is generous).
-    assert elapsed < 2 + 3
+    # The time budget, not the attempt limit, ended the retries: 100 attempts of exponential
+    # backoff take minutes, so however slow the machine, far fewer fit in 2 seconds.
+    attempts = len(_retry_records(caplog)) + 1
+    assert 1 <= attempts < 100
+    if attempts > 1:
+        assert f"after {attempts} attempts" in message
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "mysql"])

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +144,7 @@ def test_rate_limits_are_retried_with_backoff_and_recorded(sqlite_url: str) -> N
 
 WORKER = textwrap.dedent(
     """
-    import logging, sys, time
+    import logging, pathlib, sys, time
     sys.path.insert(0, {root!r})
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     from memoir_ai import MemoirAI
@@ -159,7 +158,13 @@ WORKER = textwrap.dedent(
                       chunk_min_tokens=40, chunk_max_tokens=80, batch_size=2,
                       max_categories_per_level=limits)
     memoir.database.create_tables()
-    time.sleep(max(0.0, float(start) - time.time()))
+    # A barrier, not a clock: each worker says it is ready, then waits for the other.
+    barrier = pathlib.Path(start)
+    if barrier.name != "none":
+        barrier.mkdir(exist_ok=True)
+        (barrier / source).touch()
+        while len(list(barrier.iterdir())) < 2:
+            time.sleep(0.01)
     print("started", flush=True)
     result = memoir.ingest_text_sync(text, source)
     print("done", result.status, len(result.chunks), flush=True)
@@ -168,13 +173,13 @@ WORKER = textwrap.dedent(
 
 
 def worker(
-    tmp_path: Path, url: str, source: str, subjects: str, latency: float, start: float
+    tmp_path: Path, url: str, source: str, subjects: str, latency: float, barrier: str = "none"
 ) -> subprocess.Popen[str]:
     script = tmp_path / "worker.py"
     script.write_text(WORKER.format(root=str(ROOT)), encoding="utf-8")
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, str(script), url, source, subjects, str(latency), str(start)],
+        [sys.executable, str(script), url, source, subjects, str(latency), barrier],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -186,9 +191,9 @@ def worker(
 def test_two_processes_at_once_never_exceed_the_limits(database_url: str, tmp_path: Path) -> None:
     with MigrationManager(MemoirAIConfig(database_url=database_url)) as manager:
         manager.initialize_database()
-    start = time.time() + 4
-    first = worker(tmp_path, database_url, "a", "astronomy,cooking", 0.05, start)
-    second = worker(tmp_path, database_url, "b", "football,medieval", 0.05, start)
+    barrier = str(tmp_path / "barrier")
+    first = worker(tmp_path, database_url, "a", "astronomy,cooking", 0.05, barrier)
+    second = worker(tmp_path, database_url, "b", "football,medieval", 0.05, barrier)
     outputs = [process.communicate(timeout=120) for process in (first, second)]
     for process, (out, err) in zip((first, second), outputs, strict=True):
         assert process.returncode == 0, err
@@ -212,7 +217,7 @@ def test_sigkill_mid_ingest_leaves_a_valid_database_and_no_partial_source(
 ) -> None:
     with MigrationManager(MemoirAIConfig(database_url=sqlite_url)) as manager:
         manager.initialize_database()
-    process = worker(tmp_path, sqlite_url, "killed", "astronomy,cooking,football,medieval", 0.05, 0)
+    process = worker(tmp_path, sqlite_url, "killed", "astronomy,cooking,football,medieval", 0.05)
     assert process.stderr is not None
     for line in process.stderr:
         if kill_after in line:
@@ -230,7 +235,7 @@ def test_sigkill_mid_ingest_leaves_a_valid_database_and_no_partial_source(
     else:  # killed just after it: the whole source
         assert chunks > 0
     # Either way a new run completes the source.
-    again = worker(tmp_path, sqlite_url, "killed", "astronomy,cooking,football,medieval", 0.0, 0)
+    again = worker(tmp_path, sqlite_url, "killed", "astronomy,cooking,football,medieval", 0.0)
     out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert "done" in out

@@ -1,15 +1,18 @@
-"""Token counts equal litellm.token_counter's, offline; litellm is imported only when needed."""
+"""Token counts equal one encode with the model's own tokenizer, checked against it directly."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+from importlib.util import find_spec
+from pathlib import Path
 
-import litellm
 import pytest
+import tiktoken
 
-from memoir_ai.text.tokens import TokenCounter, count_tokens, get_token_counter, litellm_model_name
+from memoir_ai.text.tokens import TokenCounter, bare_model_name, count_tokens, get_token_counter
 
 CORPUS = [
     "Hello, world!",
@@ -29,26 +32,81 @@ CORPUS = [
     "",
 ]
 
-MODELS = [
-    "gpt-4o",  # OpenAI, o200k_base
-    "gpt-5-nano",  # OpenAI, o200k_base
-    "gpt-3.5-turbo",  # OpenAI, cl100k_base
-    "claude-sonnet-4-5",  # Anthropic: the Claude tokenizer litellm ships
-    "claude-3-5-sonnet-20240620",  # Anthropic claude-3: litellm counts with cl100k_base
-    "my-unknown-model-7b",  # unknown: cl100k_base
-    "openai/gpt-4o",  # litellm-style names pass through unchanged
+# Every spelling of a model counts with the tokenizer the model really uses.
+TIKTOKEN_MODELS = [
+    ("gpt-4o", "o200k_base"),
+    ("openai:gpt-4o", "o200k_base"),
+    ("openai/gpt-4o", "o200k_base"),
+    ("openrouter/openai/gpt-4o-mini", "o200k_base"),
+    ("gateway/openai:gpt-5", "o200k_base"),
+    ("openai:gpt-5-nano", "o200k_base"),
+    ("openai-compatible:gpt-4.1-mini", "o200k_base"),
+    ("azure:gpt-35-turbo", "cl100k_base"),
+    ("ft:gpt-4o:my-org", "o200k_base"),
+    ("gpt-3.5-turbo", "cl100k_base"),
+    ("openai:gpt-4", "cl100k_base"),
+    ("offline", "cl100k_base"),
+    ("my-unknown-model-7b", "cl100k_base"),
+    ("ollama:qwen2.5:0.5b", "cl100k_base"),
+]
+BUNDLED_MODELS = [
+    ("anthropic:claude-sonnet-4-5", "anthropic_tokenizer.json"),
+    ("claude-3-5-sonnet-20240620", "anthropic_tokenizer.json"),
+    ("bedrock/anthropic.claude-3-haiku", "anthropic_tokenizer.json"),
+    ("deepseek:deepseek-chat", "deepseek_tokenizer.json"),
+    ("openai-compatible:deepseek-r1", "deepseek_tokenizer.json"),
 ]
 
 
-@pytest.mark.parametrize("model", MODELS)
-def test_counts_equal_litellm_token_counter(model: str) -> None:
+def litellm_tokenizers_folder() -> Path:
+    spec = find_spec("litellm")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+
+
+# The reference encodings come from the files litellm ships, read by tiktoken itself.
+os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(litellm_tokenizers_folder()))
+
+
+def bundled_tokenizer(file_name: str) -> object:
+    """A tokenizer file litellm ships, loaded with the tokenizers library directly."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(litellm_tokenizers_folder() / file_name))
+
+
+@pytest.mark.parametrize(("model", "encoding_name"), TIKTOKEN_MODELS)
+def test_openai_models_count_with_tiktokens_own_encoding(model: str, encoding_name: str) -> None:
     counter = TokenCounter(model)
+    encoding = tiktoken.get_encoding(encoding_name)
+    assert counter.tokenizer_name == f"tiktoken:{encoding_name}"
     for text in CORPUS:
-        assert counter.count(text) == litellm.token_counter(model=model, text=text), text[:40]
+        expected = len(encoding.encode(text, disallowed_special=()))
+        assert counter.count(text) == expected, text[:40]
+
+
+def test_gpt_4o_is_o200k_in_every_spelling() -> None:
+    japanese = CORPUS[4]
+    counts = {
+        spelling: TokenCounter(spelling).count(japanese)
+        for spelling in ("gpt-4o", "openai/gpt-4o", "openai:gpt-4o")
+    }
+    o200k = len(tiktoken.get_encoding("o200k_base").encode(japanese))
+    cl100k = len(tiktoken.get_encoding("cl100k_base").encode(japanese))
+    assert o200k != cl100k  # the sentence tells the two encodings apart
+    assert set(counts.values()) == {o200k}
+
+
+@pytest.mark.parametrize(("model", "file_name"), BUNDLED_MODELS)
+def test_claude_and_deepseek_count_with_the_bundled_tokenizer(model: str, file_name: str) -> None:
+    counter = TokenCounter(model)
+    reference = bundled_tokenizer(file_name)
+    for text in CORPUS:
+        assert counter.count(text) == len(reference.encode(text).ids), text[:40]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
-    ("configured", "litellm_name"),
+    ("configured", "bare"),
     [
         ("openai:gpt-4o", "gpt-4o"),
         ("openai:gpt-5-nano", "gpt-5-nano"),
@@ -57,31 +115,24 @@ def test_counts_equal_litellm_token_counter(model: str) -> None:
         ("ollama:llama3.2:3b", "llama3.2:3b"),
         ("gateway/openai:gpt-5", "gpt-5"),
         ("gpt-4o", "gpt-4o"),
-        ("openai/gpt-4o", "openai/gpt-4o"),
+        ("openai/gpt-4o", "gpt-4o"),
+        ("ft:gpt-4o:my-org", "ft:gpt-4o:my-org"),
         ("offline", "offline"),
     ],
 )
-def test_pydantic_ai_names_lose_their_provider_prefix(configured: str, litellm_name: str) -> None:
-    assert litellm_model_name(configured) == litellm_name
-    counter = TokenCounter(configured)
-    for text in CORPUS[:6]:
-        assert counter.count(text) == litellm.token_counter(model=litellm_name, text=text)
+def test_provider_prefixes_and_routing_paths_are_removed(configured: str, bare: str) -> None:
+    assert bare_model_name(configured) == bare
 
 
-def test_offline_model_counts_with_litellms_default_tokenizer() -> None:
-    counter = TokenCounter("offline")
-    assert counter.tokenizer_name == "tiktoken:cl100k_base"
-    for text in CORPUS:
-        assert counter.count(text) == litellm.token_counter(model="offline", text=text)
-    assert count_tokens("Hello, world!") == litellm.token_counter(
-        model="offline", text="Hello, world!"
+def test_an_unknown_model_is_counted_with_cl100k_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="memoir_ai.text._tokenizer_choice")
+    assert TokenCounter("acme:mystery-model-9").tokenizer_name == "tiktoken:cl100k_base"
+    assert "mystery-model-9" in caplog.text
+    assert count_tokens("Hello, world!") == len(
+        tiktoken.get_encoding("cl100k_base").encode("Hello, world!")
     )
-
-
-def test_tokenizers_resolved_for_known_families() -> None:
-    assert TokenCounter("openai:gpt-4o").tokenizer_name == "tiktoken:o200k_base"
-    assert TokenCounter("anthropic:claude-sonnet-4-5").tokenizer_name == "huggingface:claude"
-    assert TokenCounter("unknown-model").tokenizer_name == "tiktoken:cl100k_base"
 
 
 def test_encode_and_token_ends_agree_with_count() -> None:
@@ -101,8 +152,6 @@ def test_token_ends_mark_real_token_boundaries() -> None:
     text = "Hello world. Ünïcödé 日本 👩‍👩‍👧"
     ends = counter.token_ends(text)
     ids = counter.encode(text)
-    import tiktoken
-
     encoding = tiktoken.get_encoding("cl100k_base")
     for index, end in enumerate(ends):
         on_character = index + 1 == len(ends) or ends[index + 1] != end
@@ -135,20 +184,21 @@ def test_counting_the_offline_model_needs_neither_litellm_nor_network(tmp_path: 
     assert result.stdout.split() == ["4", "False"]
 
 
-def test_other_models_count_offline_too() -> None:
+def test_other_models_count_offline_without_litellm(tmp_path: object) -> None:
     code = (
-        "from memoir_ai.text.tokens import count_tokens; "
+        "import sys; from memoir_ai.text.tokens import count_tokens; "
         "print(count_tokens('Hello, world!', 'openai:gpt-5-nano'), "
-        "count_tokens('Hello, world!', 'anthropic:claude-sonnet-4-5'))"
+        "count_tokens('Hello, world!', 'anthropic:claude-sonnet-4-5'), 'litellm' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
     env.update(HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9")
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
+    claude = bundled_tokenizer("anthropic_tokenizer.json")
     expected = [
-        litellm.token_counter(model="gpt-5-nano", text="Hello, world!"),
-        litellm.token_counter(model="claude-sonnet-4-5", text="Hello, world!"),
+        str(len(tiktoken.get_encoding("o200k_base").encode("Hello, world!"))),
+        str(len(claude.encode("Hello, world!").ids)),  # type: ignore[attr-defined]
+        "False",
     ]
-    assert [int(part) for part in result.stdout.split()] == expected
+    assert result.stdout.split() == expected
