@@ -60,7 +60,15 @@ class ValidationError(MemoirAIError):
 
 
 class DatabaseError(MemoirAIError):
-    """The database failed, or is not in the state the operation needs."""
+    """The database failed, or is not in the state the operation needs.
+
+    ``kind`` names the failure as the database reported it (``connection``,
+    ``missing-schema``, ``constraint``, ``read-only``, ``disk-full``, ...), and
+    ``retryable`` says whether running the same unit of work again can cure it.
+    """
+
+    kind: str = "other"
+    retryable: bool = False
 
 
 class DatabaseConnectionError(DatabaseError):

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from memoir_ai._sync import run_sync
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.database.opened import OpenedMemory
 from memoir_ai.errors import ConfigurationError, ValidationError
 from memoir_ai.ingest.pipeline import IngestPipeline
 from memoir_ai.ingest.results import IngestResult
@@ -42,7 +42,8 @@ if TYPE_CHECKING:
         SourceSummary,
     )
     from memoir_ai.database.helpers_repository import StoredHelper
-    from memoir_ai.helpers_service import ContextualHelperService
+    from memoir_ai.helpers.compose import HelperFields
+    from memoir_ai.helpers.service import ContextualHelperService, HelperPreview
 
 __all__ = ["MemoirAI"]
 
@@ -76,16 +77,10 @@ class MemoirAI:
                 remedy="pass MemoirAIConfig(...) or the settings as keyword arguments.",
             )
         self.config = config
-        if config.model is None and llm is None:
-            logger.warning(
-                "No model configured (MEMOIR_MODEL): using the offline stand-in, "
-                "which files text by word statistics, not an LLM."
-            )
         self.database = DatabaseManager(config)
         self.agents = AgentFactory(LLMSettings.from_config(config), model=llm)
-        self._ingest = IngestPipeline(config, self.database, self.agents)
-        self._ready = False
-        self._ready_lock = threading.Lock()
+        self._memory = OpenedMemory(config, self.database)
+        self._ingest: IngestPipeline | None = None
 
     async def ingest_text(
         self,
@@ -102,7 +97,9 @@ class MemoirAI:
         content under the same ``source_id`` again is a no-op (``status``
         ``unchanged``); different content is refused unless ``replace=True``.
         """
-        await asyncio.to_thread(self._prepare_database)
+        config = await asyncio.to_thread(self._memory.open_for_writing)
+        if self._ingest is None:
+            self._ingest = IngestPipeline(config, self.database, self.agents)
         return await self._ingest.ingest_text(
             content,
             source_id,
@@ -140,8 +137,16 @@ class MemoirAI:
         """
         from memoir_ai.query.pipeline import QueryPipeline
 
-        await asyncio.to_thread(self._prepare_database)
-        return await QueryPipeline(self.config, self.database, self.agents).query(
+        QueryPipeline(self.config, self.database, self.agents).check_arguments(
+            query_text,
+            strategy,
+            strategy_params,
+            prompt_limiting_strategy,
+            max_token_budget,
+            limit,
+        )
+        config = await asyncio.to_thread(self._memory.open_for_reading)
+        return await QueryPipeline(config, self.database, self.agents).query(
             query_text,
             strategy,
             strategy_params,
@@ -175,7 +180,7 @@ class MemoirAI:
         )
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (an in-memory database goes with them)."""
         self.database.dispose()
 
     def __enter__(self) -> MemoirAI:
@@ -186,20 +191,13 @@ class MemoirAI:
         """Close the connections."""
         self.close()
 
-    def _prepare_database(self) -> None:
-        """Create or upgrade the schema once per instance."""
-        with self._ready_lock:
-            if not self._ready:
-                self.database.create_tables()
-                self._ready = True
-
     # -- browsing and maintaining the memory ---------------------------------------------
 
     def get_category_tree(self) -> CategoryTree:
         """The category tree with the ids, names, levels and chunk counts of every node."""
         from memoir_ai.database.browse_repository import load_category_tree
 
-        self._prepare_database()
+        self._memory.open_for_reading()
         with self.database.session() as session:
             return load_category_tree(session)
 
@@ -215,10 +213,11 @@ class MemoirAI:
         report = MigrationManager(
             self.config, engine=self.database.engine
         ).validate_database_schema()
+        stored = self._memory.stored_settings() if report.current_revision else None
         return DatabaseInfo(
             database_url=self.database.masked_url,
             model=self.agents.model_name,
-            hierarchy_depth=self.config.hierarchy_depth,
+            hierarchy_depth=stored.hierarchy_depth if stored else self.config.hierarchy_depth,
             schema_valid=report.is_valid,
             current_revision=report.current_revision,
             head_revision=report.head_revision,
@@ -235,7 +234,7 @@ class MemoirAI:
         """Every stored source (id, title, chunk and token counts, helper version), oldest first."""
         from memoir_ai.database.browse_repository import list_sources
 
-        self._prepare_database()
+        self._memory.open_for_reading()
         with self.database.session() as session:
             return list_sources(session)
 
@@ -247,7 +246,7 @@ class MemoirAI:
         """
         from memoir_ai.database.browse_repository import get_chunk
 
-        self._prepare_database()
+        self._memory.open_for_reading()
         with self.database.session() as session:
             chunk = get_chunk(session, chunk_id)
         if chunk is None:
@@ -271,9 +270,11 @@ class MemoirAI:
         from memoir_ai.database.repository import checked_source_id
 
         source_id = checked_source_id(source_id)
-        self._prepare_database()
-        with self.database.transaction() as session:
-            removed = remove_source(session, source_id)
+        self._memory.open_for_reading()  # a missing database is refused, not created
+        removed = self.database.run(
+            lambda session: remove_source(session, source_id),
+            doing=f"deleting source {source_id!r}",
+        )
         if removed is None:
             raise ValidationError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",
@@ -291,7 +292,7 @@ class MemoirAI:
                 f"limit must be a positive number of calls, got {limit}.",
                 remedy="pass a limit of 1 or more, or None for every call.",
             )
-        self._prepare_database()
+        self._memory.open_for_reading()
         with self.database.session() as session:
             return list_logged_calls(session, source_id=source_id, limit=limit)
 
@@ -299,11 +300,13 @@ class MemoirAI:
         """Calls, tokens in and out, latency and errors summed over the log (or one source)."""
         from memoir_ai.database.audit import call_totals
 
-        self._prepare_database()
+        self._memory.open_for_reading()
         with self.database.session() as session:
             return call_totals(session, source_id=source_id)
 
-    async def regenerate_contextual_helper(self, source_id: str) -> StoredHelper:
+    async def regenerate_contextual_helper(
+        self, source_id: str, *, file_name: str | None = None
+    ) -> StoredHelper:
         """Have the model write a new version of the helper of ``source_id`` from its chunks.
 
         The new version overrides the current one (even a user-provided one,
@@ -312,21 +315,55 @@ class MemoirAI:
         Raises:
             ValidationError: nothing is stored for ``source_id``.
         """
-        await asyncio.to_thread(self._prepare_database)
-        outcome = await self._helpers().regenerate_helper(source_id)
+        await asyncio.to_thread(self._memory.open_for_reading)  # needs stored chunks anyway
+        outcome = await self._helpers().regenerate_helper(source_id, file_name=file_name)
         return outcome.helper
 
-    def regenerate_contextual_helper_sync(self, source_id: str) -> StoredHelper:
+    def regenerate_contextual_helper_sync(
+        self, source_id: str, *, file_name: str | None = None
+    ) -> StoredHelper:
         """:meth:`regenerate_contextual_helper` for synchronous code."""
-        return run_sync(self.regenerate_contextual_helper(source_id))
+        return run_sync(self.regenerate_contextual_helper(source_id, file_name=file_name))
 
     def get_contextual_helper(self, source_id: str) -> StoredHelper | None:
         """The helper in force for ``source_id``, or None when it has none."""
-        self._prepare_database()
+        self._memory.open_for_reading()
         return self._helpers().get_helper(source_id)
 
+    def contextual_helper_history(self, source_id: str) -> list[StoredHelper]:
+        """Every version of the helper of ``source_id``, oldest first (empty if none)."""
+        self._memory.open_for_reading()
+        return self._helpers().helper_history(source_id)
+
+    def preview_contextual_helper(self, fields: HelperFields) -> HelperPreview:
+        """Check a user's helper fields and compose the helper text; nothing is written.
+
+        Raises:
+            ValidationError: a date that is not ISO 8601, a description over 200
+                tokens, or an over-long author, topic or title (the message says which).
+        """
+        return self._helpers().preview_user_helper(fields)
+
+    def set_contextual_helper(self, source_id: str, helper: HelperFields | str) -> StoredHelper:
+        """Store a user's helper for ``source_id`` as its next version, overriding any other.
+
+        ``helper`` is the user's fields (composed as :meth:`preview_contextual_helper`
+        shows) or the finished text (at most 300 tokens).
+
+        Raises:
+            ValidationError: an empty source id, or a helper that breaks its limits.
+        """
+        self._memory.open_for_reading()  # a missing database is refused, not created
+        return self._helpers().set_user_helper(source_id, helper)
+
+    def count_tokens(self, text: str) -> int:
+        """The number of tokens of ``text`` for the configured model (its own tokenizer)."""
+        from memoir_ai.text.tokens import get_token_counter
+
+        return get_token_counter(self.config.model_name).count(text)
+
     def _helpers(self) -> ContextualHelperService:
-        from memoir_ai.helpers_service import ContextualHelperService
+        from memoir_ai.helpers.service import ContextualHelperService
         from memoir_ai.text.tokens import get_token_counter
 
         return ContextualHelperService(

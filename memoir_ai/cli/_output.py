@@ -2,22 +2,21 @@
 
 Kept free of heavy imports (the standard library and typer; the config module
 and rich load when a command runs) so that ``memoir --help`` stays fast.
-Passwords are scrubbed here with the standard library alone: every log line
-and error line the CLI writes passes through :func:`scrub`.
+Every log line and error line the CLI writes passes through :func:`scrub`
+(the one scrubber of :mod:`memoir_ai._secrets`, standard library only).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
 import typer
+
+from memoir_ai._secrets import mask_secrets
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,11 +24,6 @@ if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
 
 __all__ = ["CliOptions", "configure_logging", "console", "print_error", "scrub"]
-
-# Any user:secret@ in a URL, except the literal placeholder of our own examples.
-_URL_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)(?!password@)[^@\s]*(@)")
-_LOOSE_PASSWORD = re.compile(r"[^/:@\s]+:([^/@\s]+)@")  # in text that is not even a URL
-_MIN_SUBSTRING_SECRET = 4
 
 
 @dataclass(frozen=True)
@@ -59,39 +53,15 @@ class CliOptions:
 
         return os.environ.get("MEMOIR_DATABASE_URL") or DEFAULT_DATABASE_URL
 
-    def secret_sources(self) -> list[str]:
-        """Every URL whose password must never be printed."""
-        candidates = [self.database_url, os.environ.get("MEMOIR_DATABASE_URL")]
-        return [url for url in candidates if url]
+
+def scrub(text: str) -> str:
+    """Hide every password that stands in a URL or a setting (see :mod:`memoir_ai._secrets`)."""
+    return mask_secrets(text)
 
 
-def _passwords(urls: Iterable[str]) -> set[str]:
-    found: set[str] = set()
-    for url in urls:
-        try:
-            password = urlsplit(url.strip()).password
-        except ValueError:
-            password = None
-        if password:
-            found |= {password, unquote(password)}
-        found |= set(_LOOSE_PASSWORD.findall(url))
-    return found
-
-
-def scrub(text: str, urls: Iterable[str]) -> str:
-    """Hide the passwords of ``urls`` (and any ``user:password@`` in a URL) in ``text``."""
-    text = _URL_PASSWORD.sub(r"\1***\2", text)
-    for password in sorted(_passwords(urls), key=len, reverse=True):
-        if len(password) >= _MIN_SUBSTRING_SECRET:
-            text = text.replace(password, "***")
-        else:
-            text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
-    return text
-
-
-def print_error(message: str, secret_urls: Iterable[str], *, plain: bool = False) -> None:
+def print_error(message: str, *, plain: bool = False) -> None:
     """Write ``message`` to stderr, scrubbed; in red and on one line unless ``plain``."""
-    text = scrub(message, secret_urls)
+    text = scrub(message)
     if plain:
         typer.echo(text, err=True)
     else:
@@ -101,24 +71,23 @@ def print_error(message: str, secret_urls: Iterable[str], *, plain: bool = False
 class _StderrHandler(logging.Handler):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
-    def __init__(self, secret_urls: list[str], level: int) -> None:
+    def __init__(self, level: int) -> None:
         super().__init__(level)
-        self.secret_urls = secret_urls
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(scrub(self.format(record), self.secret_urls) + "\n")
+            sys.stderr.write(scrub(self.format(record)) + "\n")
         except Exception:  # logging must never break the command
             self.handleError(record)
 
 
-def configure_logging(verbose: bool, secret_urls: list[str]) -> None:
+def configure_logging(verbose: bool) -> None:
     """Send warnings (or, with ``verbose``, progress too) to stderr, passwords scrubbed."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(handler)
     level = logging.INFO if verbose else logging.WARNING
-    handler = _StderrHandler(secret_urls, level)
+    handler = _StderrHandler(level)
     layout = "%(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s"
     handler.setFormatter(logging.Formatter(layout))
     root.addHandler(handler)

@@ -1,8 +1,7 @@
 """``memoir helper ...``: show, set and regenerate the contextual helper of a source.
 
-Each command is a thin call of
-:class:`~memoir_ai.helpers_service.ContextualHelperService`, the same object
-the Python API uses. ``set`` is a short dialog — author, ISO 8601 date,
+Each command is a thin call of a :class:`~memoir_ai.MemoirAI` method, as in
+the Python API. ``set`` is a short dialog — author, ISO 8601 date,
 topic, description — that shows the composed helper with its token count and
 asks to confirm, edit or cancel; nothing is written before the confirmation.
 Heavy modules are imported inside the commands, never at import time.
@@ -10,18 +9,16 @@ Heavy modules are imported inside the commands, never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from memoir_ai.cli._output import CliOptions
+from memoir_ai.cli._memoir import open_memoir
 
 if TYPE_CHECKING:
     from memoir_ai.database.helpers_repository import StoredHelper
-    from memoir_ai.helpers_service import ContextualHelperService
-    from memoir_ai.text.helpers import HelperFields
+    from memoir_ai.helpers.compose import HelperFields
+    from memoir_ai.memoir import MemoirAI
 
 __all__ = ["helper_app"]
 
@@ -51,27 +48,6 @@ _DATE_PROMPT = "Date (ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY; or 'unknown')"
 SourceArgument = Annotated[str, typer.Argument(help="The id the source was ingested under.")]
 
 
-@contextmanager
-def _service(ctx: typer.Context) -> Iterator[ContextualHelperService]:
-    """The helper service over the configured database and model; the schema must be current."""
-    from memoir_ai.database.engine import DatabaseManager
-    from memoir_ai.database.migration_manager import MigrationManager
-    from memoir_ai.helpers_service import ContextualHelperService
-    from memoir_ai.llm.agents import AgentFactory
-    from memoir_ai.llm.models import LLMSettings
-    from memoir_ai.text.tokens import get_token_counter
-
-    options = ctx.find_object(CliOptions) or CliOptions()
-    config = options.config()
-    database = DatabaseManager(config)
-    try:
-        MigrationManager(config, engine=database.engine).require_current_schema()
-        agents = AgentFactory(LLMSettings.from_config(config))
-        yield ContextualHelperService(database, agents, get_token_counter(config.model_name))
-    finally:
-        database.dispose()
-
-
 def _describe(helper: StoredHelper, *, with_version: bool = True) -> str:
     origin = "user-provided" if helper.is_user_provided else "generated"
     created = helper.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -98,9 +74,9 @@ def show(
     ] = False,
 ) -> None:
     """Print the helper of SOURCE_ID with its version, token count and origin."""
-    with _service(ctx) as service:
-        current = service.get_helper(source_id)
-        versions = service.helper_history(source_id) if history else []
+    with open_memoir(ctx) as memoir:
+        current = memoir.get_contextual_helper(source_id)
+        versions = memoir.contextual_helper_history(source_id) if history else []
     if current is None:
         raise _missing(source_id)
     if not history:
@@ -142,7 +118,7 @@ def set_helper(
     shows the helper with its token count, then asks to confirm, edit or cancel.
     Options answer questions in advance; with --yes nothing is asked.
     """
-    from memoir_ai.text.helpers import HelperFields
+    from memoir_ai.helpers.compose import HelperFields
 
     given = HelperFields(
         author=author or "unknown",
@@ -151,11 +127,11 @@ def set_helper(
         description=description or "unknown",
         title=title,
     )
-    with _service(ctx) as service:
+    with open_memoir(ctx) as memoir:
         if yes:
-            stored = service.set_user_helper(source_id, given)
+            stored = memoir.set_contextual_helper(source_id, given)
         else:
-            current = service.get_helper(source_id)
+            current = memoir.get_contextual_helper(source_id)
             if current is not None:
                 typer.echo(
                     f"Source {source_id!r} has a helper ({_describe(current)}); yours will "
@@ -171,24 +147,22 @@ def set_helper(
                 )
                 if value is None
             }
-            fields = _dialog(service, given, asked)
+            fields = _dialog(memoir, given, asked)
             if fields is None:
                 typer.echo("Cancelled: nothing was saved.")
                 raise typer.Exit(1)
-            stored = service.set_user_helper(source_id, fields)
+            stored = memoir.set_contextual_helper(source_id, fields)
     typer.echo(f"Saved the helper of {source_id!r}: {_describe(stored)}.")
 
 
-def _dialog(
-    service: ContextualHelperService, answers: HelperFields, asked: set[str]
-) -> HelperFields | None:
+def _dialog(memoir: MemoirAI, answers: HelperFields, asked: set[str]) -> HelperFields | None:
     """Ask, preview, and loop on edit; the confirmed fields, or None when cancelled."""
     from memoir_ai.errors import ValidationError
 
     while True:
-        answers = _ask_fields(service, answers, asked)
+        answers = _ask_fields(memoir, answers, asked)
         try:
-            preview = service.preview_user_helper(answers)
+            preview = memoir.preview_contextual_helper(answers)
         except ValidationError as error:
             typer.echo(f"{error}")
             asked = {"author", "date", "topic", "description"}
@@ -206,15 +180,13 @@ def _dialog(
         asked = {"author", "date", "topic", "description"}
 
 
-def _ask_fields(
-    service: ContextualHelperService, answers: HelperFields, asked: set[str]
-) -> HelperFields:
+def _ask_fields(memoir: MemoirAI, answers: HelperFields, asked: set[str]) -> HelperFields:
     from dataclasses import replace
 
     author = _ask_plain("Author", answers.author) if "author" in asked else answers.author
     date = _ask_date(answers.date, ask="date" in asked)
     topic = _ask_plain("Topic", answers.topic) if "topic" in asked else answers.topic
-    description = _ask_description(service, answers.description, ask="description" in asked)
+    description = _ask_description(memoir, answers.description, ask="description" in asked)
     return replace(answers, author=author, date=date, topic=topic, description=description)
 
 
@@ -225,7 +197,7 @@ def _ask_plain(label: str, default: str) -> str:
 def _ask_date(value: str, *, ask: bool) -> str:
     """An ISO 8601 date or 'unknown', asked again until it parses."""
     from memoir_ai.errors import ValidationError
-    from memoir_ai.text.helpers import parse_helper_date
+    from memoir_ai.helpers.compose import parse_helper_date
 
     default = value
     while True:
@@ -241,9 +213,9 @@ def _ask_date(value: str, *, ask: bool) -> str:
             ask = True
 
 
-def _ask_description(service: ContextualHelperService, value: str, *, ask: bool) -> str:
+def _ask_description(memoir: MemoirAI, value: str, *, ask: bool) -> str:
     """A description of at most 200 tokens, asked again while it is longer."""
-    from memoir_ai.text.helpers import DESCRIPTION_MAX_TOKENS
+    from memoir_ai.helpers.compose import DESCRIPTION_MAX_TOKENS
 
     while True:
         if ask:
@@ -252,7 +224,7 @@ def _ask_description(service: ContextualHelperService, value: str, *, ask: bool)
                     f"Description (at most {DESCRIPTION_MAX_TOKENS} tokens)", default=value
                 )
             )
-        tokens = service.counter.count(value)
+        tokens = memoir.count_tokens(value)
         if tokens <= DESCRIPTION_MAX_TOKENS:
             return value.strip() or "unknown"
         typer.echo(
@@ -286,20 +258,14 @@ def regenerate(
     ] = False,
 ) -> None:
     """Have the model write a new version of the helper of SOURCE_ID from its stored chunks."""
-    with _service(ctx) as service:
-        current = service.get_helper(source_id)
+    with open_memoir(ctx) as memoir:
+        current = memoir.get_contextual_helper(source_id)
         if current is not None and current.is_user_provided and not yes:
             typer.echo(f"Source {source_id!r} has a user-provided helper ({_describe(current)}).")
             if not typer.confirm("Replace it with a generated one (it stays in the history)?"):
                 typer.echo("Cancelled: nothing was saved.")
                 raise typer.Exit(1)
-        outcome = service.regenerate_helper_sync(source_id, file_name=file_name)
-        if service.agents.model_name == "offline":
-            typer.echo(
-                "Written by the offline stand-in (word statistics, not an LLM); choose a model "
-                "with --model or MEMOIR_MODEL.",
-                err=True,
-            )
-    typer.echo(f"Generated the helper of {source_id!r}: {_describe(outcome.helper)}")
+        helper = memoir.regenerate_contextual_helper_sync(source_id, file_name=file_name)
+    typer.echo(f"Generated the helper of {source_id!r}: {_describe(helper)}")
     typer.echo("")
-    typer.echo(outcome.helper.helper_text)
+    typer.echo(helper.helper_text)

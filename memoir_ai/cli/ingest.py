@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import CliOptions, print_error
+from memoir_ai.cli._output import print_error
 from memoir_ai.cli._tables import new_table, table_console
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def _read(item: _Input) -> str:
 
 
 def _metadata(text: str, item: _Input) -> dict[str, str]:
-    from memoir_ai.text.helpers import detect_title
+    from memoir_ai.helpers.compose import detect_title
 
     file_name = item.path.name if item.path is not None else None
     metadata = {"file_name": file_name} if file_name else {}
@@ -208,7 +208,7 @@ def ingest(
     _check_arguments(paths, source_id)
     inputs = collect_inputs(paths, source_id)
     outcomes: list[_Outcome] = []
-    with open_memoir(ctx, reading=False) as memoir:
+    with open_memoir(ctx) as memoir:
         try:
             _run(memoir, inputs, replace, outcomes)
         finally:
@@ -243,10 +243,9 @@ def _report(ctx: typer.Context, outcomes: list[_Outcome]) -> None:
     out = table_console()
     out.print(_summary(outcomes))
     out.print(_totals(outcomes))
-    options = ctx.find_object(CliOptions) or CliOptions()
     for outcome in outcomes:
         if outcome.error is not None:
-            print_error(f"Error: {outcome.source_id}: {outcome.error}", options.secret_sources())
+            print_error(f"Error: {outcome.source_id}: {outcome.error}")
 
 
 def _summary(outcomes: list[_Outcome]) -> Table:

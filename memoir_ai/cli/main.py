@@ -12,7 +12,6 @@ traceback (passwords scrubbed).
 
 from __future__ import annotations
 
-import sys
 import traceback
 from typing import Annotated, Any
 
@@ -37,16 +36,11 @@ class MemoirGroup(TyperGroup):
     """The root group: turns our errors into one clean line instead of a traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # click's Context (typer vendors click privately)
-        """Run the command; report a MemoirAIError (or a raw driver error) in one line."""
+        """Run the command; report a MemoirAIError in one line (anything else is a bug)."""
         try:
             return super().invoke(ctx)
         except MemoirAIError as error:
             _report(ctx, error)
-        except Exception as error:
-            translated = _as_memoir_error(error, ctx)
-            if translated is None:
-                raise  # a bug, not a user mistake: keep the traceback
-            _report(ctx, translated, cause=error)
         raise typer.Exit(1)
 
 
@@ -55,26 +49,12 @@ def _options(ctx: typer.Context) -> CliOptions:
     return options if options is not None else CliOptions()
 
 
-def _report(ctx: typer.Context, error: MemoirAIError, cause: BaseException | None = None) -> None:
+def _report(ctx: typer.Context, error: MemoirAIError) -> None:
     options = _options(ctx)
     if options.verbose:
-        shown = cause if cause is not None else error
-        text = "".join(traceback.format_exception(shown))
-        print_error(text.rstrip(), options.secret_sources(), plain=True)
-    print_error(f"Error: {error}", options.secret_sources())
-
-
-def _as_memoir_error(error: Exception, ctx: typer.Context) -> MemoirAIError | None:
-    """A database driver error that escaped a command, as a DatabaseError; else None."""
-    if "sqlalchemy" not in sys.modules:
-        return None
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(error, DBAPIError):
-        return None
-    from memoir_ai.database.engine import as_database_error
-
-    return as_database_error(error, _options(ctx).effective_database_url())
+        text = "".join(traceback.format_exception(error))
+        print_error(text.rstrip(), plain=True)
+    print_error(f"Error: {error}")
 
 
 def _show_version(value: bool) -> None:
@@ -150,7 +130,7 @@ def root(
     """memoir-ai: explainable long-term memory for LLM applications."""
     options = CliOptions(database_url=database_url, model=model, verbose=verbose)
     ctx.obj = options
-    configure_logging(verbose, options.secret_sources())
+    configure_logging(verbose)
 
 
 def main(argv: list[str] | None = None) -> None:

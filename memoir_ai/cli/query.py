@@ -104,7 +104,7 @@ def query(
 ) -> None:
     """Answer QUESTION by walking the category tree, citing the chunks the answer relies on."""
     params = {name: value for name, value in (("n", n), ("n2", n2)) if value is not None}
-    with open_memoir(ctx, calls_model=True) as memoir:
+    with open_memoir(ctx) as memoir:
         result = memoir.query_sync(
             question,
             strategy=strategy.value,

@@ -21,6 +21,10 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, MetaData
 
+# Our own version table, so a database shared with an application that uses
+# Alembic itself keeps both histories apart.
+from memoir_ai.database.migrations import VERSION_TABLE
+
 __all__ = [
     "VERSION_TABLE",
     "SchemaDifference",
@@ -29,10 +33,6 @@ __all__ = [
     "memoir_table_names",
     "schema_differences",
 ]
-
-# Our own version table, so a database shared with an application that uses
-# Alembic itself keeps both histories apart.
-VERSION_TABLE = "memoir_alembic_version"
 
 
 def memoir_table_names(metadata: MetaData) -> frozenset[str]:

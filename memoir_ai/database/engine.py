@@ -1,30 +1,25 @@
-"""Engines, sessions and transactions: URL checks up front, bounded retries on connect.
+"""Engines, sessions and units of work: URL checks up front, bounded retries, one translation.
 
 Every way into the database goes through this module:
 
-- ``mask_url(url) -> str``: the URL with its password replaced by ``***``; safe
-  even for a URL that does not parse.
-- ``resolve_database_url(url) -> URL``: the checked URL. A malformed URL, an
-  unknown scheme, an unsupported or missing driver, or an SQLite path that
-  cannot be written is a :class:`~memoir_ai.errors.ConfigurationError` (or
-  :class:`~memoir_ai.errors.DatabaseError` for a read-only file) naming the fix.
-  ``postgresql://`` means psycopg 3 and ``mysql://`` / ``mariadb://`` mean PyMySQL.
 - ``create_database_engine(config) -> Engine``: a configured engine (connect
-  timeouts; SQLite with foreign keys, WAL and a busy timeout; MySQL with
-  utf8mb4 and a strict ``sql_mode``). It does not connect.
+  timeouts; SQLite with foreign keys, WAL and a busy timeout, and one shared
+  connection for an in-memory database; MySQL with utf8mb4 and a strict
+  ``sql_mode``). It does not connect.
 - ``connect_with_retry(engine, config) -> Connection``: **the** way to open
   the first connection. Transient failures (refused, timed out, server
   starting up) are retried with exponential backoff, bounded by
   ``config.db_retry_attempts`` and ``config.db_retry_max_seconds``; the final
   failure, or a permanent one (bad password, unknown database), is a
   :class:`~memoir_ai.errors.DatabaseConnectionError` naming the masked URL,
-  the driver's reason (password scrubbed) and what to try. Use it as
-  ``with connect_with_retry(engine, config) as connection: ...``.
-- ``as_database_error(exc, url) -> DatabaseError``: a driver error raised
-  later (say, the server went away mid-command) as one clean, scrubbed error.
-- ``DatabaseManager(config)``: ``engine``, ``connect()``, ``check_connection()``,
-  ``session()``, ``transaction()``, ``create_tables(use_migrations=True)``,
-  ``dispose()``; sessions verify the connection (with retries) once first.
+  the driver's reason (password hidden) and what to try.
+- ``DatabaseManager(config)``: the one engine and session factory of an opened
+  memory. ``session()`` and ``transaction()`` turn every SQLAlchemy or driver
+  error raised inside them into a :class:`~memoir_ai.errors.DatabaseError`
+  (:func:`memoir_ai.database._errors.translate`, by SQLSTATE, error number or
+  result code); ``run(work)`` is one unit of work in one transaction, run again
+  from the start when the connection was lost or a deadlock broke it, within
+  the same bound as connecting, with a log line per attempt.
 """
 
 from __future__ import annotations
@@ -32,14 +27,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -51,8 +47,9 @@ from tenacity import (
 )
 
 from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database._errors import classify, driver_reason, remedy_for, translate
+from memoir_ai.database.models import guard_hierarchy_depth
 from memoir_ai.database.urls import (
-    SET_URL_HINT,
     is_sqlite_memory,
     mask_url,
     resolve_database_url,
@@ -71,31 +68,12 @@ __all__ = [
     "mask_url",
     "resolve_database_url",
     "scrub_secrets",
+    "translate",
 ]
 
-logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# Connect failures that retrying cannot fix (checked before the transient ones).
-_PERMANENT_HINTS = (
-    ("password authentication failed", "auth"),
-    ("access denied", "auth"),
-    ("authentication failed", "auth"),
-    ("no pg_hba.conf entry", "auth"),
-    ('role "', "auth"),
-    ("unknown database", "database"),
-    ("does not exist", "database"),
-    ("name or service not known", "host"),
-    ("nodename nor servname", "host"),
-    ("failed to resolve host", "host"),
-    ("unable to open database file", "sqlite"),
-    ("readonly database", "sqlite-readonly"),
-    ("file is not a database", "sqlite-corrupt"),
-)
-_MYSQL_PERMANENT = {1044: "auth", 1045: "auth", 1698: "auth", 1130: "auth", 1049: "database"}
-_MYSQL_TRANSIENT = {1040, 1053, 2002, 2003, 2006, 2013}
-# SQLSTATE classes of connection trouble: 08 connection exception, 57P0x server
-# shutting down or starting up, 53300 too many connections.
-_CONNECTION_SQLSTATES = ("08", "57P0", "53300")
+logger = logging.getLogger(__name__)
 
 
 def create_database_engine(config: MemoirAIConfig) -> Engine:
@@ -106,6 +84,11 @@ def create_database_engine(config: MemoirAIConfig) -> Engine:
     if backend == "sqlite":
         # sqlite3's timeout is its busy timeout: how long a writer waits for the lock.
         options["connect_args"] = {"timeout": config.db_connect_timeout}
+        if is_sqlite_memory(url):
+            # Each connection to ":memory:" is a new, empty database: share one for the
+            # life of the engine, so the memory lasts as long as the MemoirAI object.
+            options["poolclass"] = StaticPool
+            options["connect_args"]["check_same_thread"] = False
     elif backend == "postgresql":
         options["connect_args"] = {
             "connect_timeout": max(2, math.ceil(config.db_connect_timeout)),  # libpq minimum
@@ -142,85 +125,13 @@ def _install_sqlite_pragmas(engine: Engine, url: URL, config: MemoirAIConfig) ->
             cursor.close()
 
 
-def _failure_kind(exc: BaseException) -> str:
-    """Classify a connect failure: 'transient', or why retrying cannot help."""
-    if not isinstance(exc, DBAPIError):
-        return "other"
-    original = exc.orig
-    args: tuple[Any, ...] = getattr(original, "args", ())
-    code = args[0] if args and isinstance(args[0], int) else None
-    if code in _MYSQL_PERMANENT:
-        return _MYSQL_PERMANENT[code]
-    message = str(original).lower()
-    for hint, kind in _PERMANENT_HINTS:
-        if hint in message:
-            return kind
-    if code in _MYSQL_TRANSIENT or "database is locked" in message:
-        return "transient"
-    sqlstate = getattr(original, "sqlstate", None)
-    if (
-        type(original).__module__.startswith("sqlite3")
-        or code is not None  # a MySQL error that is not about the connection
-        or (sqlstate and not str(sqlstate).startswith(_CONNECTION_SQLSTATES))
-    ):
-        return "other"
-    return "transient" if isinstance(exc, OperationalError) else "other"
-
-
 def _is_transient(exc: BaseException) -> bool:
-    return _failure_kind(exc) == "transient"
-
-
-def _reason(exc: BaseException, url: URL) -> str:
-    original = exc.orig if isinstance(exc, DBAPIError) else exc
-    args: tuple[Any, ...] = getattr(original, "args", ())
-    if len(args) == 2 and isinstance(args[0], int):  # PyMySQL: (errno, message)
-        text = f"({args[0]}) {args[1]}"
-    else:
-        text = str(original) or type(original).__name__
-    text = scrub_secrets(text, url)
-    return text if text.endswith((".", "?", "!")) else f"{text}."
-
-
-def _remedy(kind: str, url: URL) -> str:
-    where = f"{url.host or 'localhost'}:{url.port}" if url.port else (url.host or "localhost")
-    database = url.database or "the database"
-    return {
-        "transient": (
-            f"check that the server is running and reachable at {where}, or wait longer by "
-            "raising MEMOIR_DB_RETRY_MAX_SECONDS / MEMOIR_DB_RETRY_ATTEMPTS."
-        ),
-        "auth": "check the user name and password in the database URL and the user's grants.",
-        "database": (
-            f"create the database first (CREATE DATABASE {database}) or fix its name in the URL."
-        ),
-        "host": f"check the host name {url.host!r} in the database URL.",
-        "sqlite": "check that the SQLite file's folder exists and is writable.",
-        "sqlite-readonly": "make the SQLite file and its folder writable.",
-        "sqlite-corrupt": "point the URL at an SQLite database file, or move this file away.",
-    }.get(kind, f"check the database URL ({SET_URL_HINT}) and that the server accepts connections.")
+    return classify(exc) in ("connection", "conflict")
 
 
 def as_database_error(exc: BaseException, url: str | URL) -> DatabaseError:
-    """Describe a driver error as one clean DatabaseError; chain it with ``raise ... from``."""
-    parsed = url if isinstance(url, URL) else _safe_url(url)
-    kind = _failure_kind(exc)
-    reason = scrub_secrets(_reason(exc, parsed), url)
-    masked = mask_url(url)
-    if kind in ("transient", "auth", "database", "host"):
-        return DatabaseConnectionError(
-            f"Lost or refused connection to {masked}: {reason}", remedy=_remedy(kind, parsed)
-        )
-    return DatabaseError(
-        f"The database {masked} reported an error: {reason}", remedy=_remedy(kind, parsed)
-    )
-
-
-def _safe_url(url: str) -> URL:
-    try:
-        return make_url(url)
-    except (ArgumentError, ValueError):
-        return URL.create("unknown")
+    """A driver error as one clean DatabaseError (see :func:`~._errors.translate`)."""
+    return translate(exc, url)
 
 
 def connect_with_retry(engine: Engine, config: MemoirAIConfig) -> Connection:
@@ -250,7 +161,7 @@ def connect_with_retry(engine: Engine, config: MemoirAIConfig) -> Connection:
             masked,
             state.attempt_number,
             config.db_retry_attempts,
-            _reason(failure, url) if failure is not None else "unknown failure",
+            driver_reason(failure) if failure is not None else "unknown failure",
             state.upcoming_sleep,
         )
 
@@ -277,21 +188,21 @@ def connect_with_retry(engine: Engine, config: MemoirAIConfig) -> Connection:
 
 
 def _connect_error(exc: DBAPIError, url: URL, attempts: int, elapsed: float) -> DatabaseError:
-    kind = _failure_kind(exc)
-    reason = _reason(exc, url)
+    kind = classify(exc)
+    reason = driver_reason(exc)
     masked = mask_url(url)
-    if kind.startswith("sqlite"):
+    if kind.startswith("sqlite") or (kind == "read-only" and url.get_backend_name() == "sqlite"):
         return DatabaseError(
-            f"Cannot open the SQLite database {masked}: {reason}", remedy=_remedy(kind, url)
+            f"Cannot open the SQLite database {masked}: {reason}", remedy=remedy_for(kind, url)
         )
     tries = f" after {attempts} attempts over {elapsed:.1f} s" if attempts > 1 else ""
     return DatabaseConnectionError(
-        f"Could not connect to {masked}{tries}: {reason}", remedy=_remedy(kind, url)
+        f"Could not connect to {masked}{tries}: {reason}", remedy=remedy_for(kind, url)
     )
 
 
 class DatabaseManager:
-    """Owns the engine and hands out verified connections, sessions and transactions."""
+    """Owns the engine and hands out verified connections, sessions and units of work."""
 
     def __init__(self, config: MemoirAIConfig, *, engine: Engine | None = None) -> None:
         """Create the manager; the URL is checked and the engine made on first use.
@@ -329,19 +240,90 @@ class DatabaseManager:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that is closed afterwards (no implicit commit)."""
+        """A session that is closed afterwards (no implicit commit).
+
+        Any SQLAlchemy or driver error raised inside is re-raised as a
+        :class:`~memoir_ai.errors.DatabaseError` with the remedy for its kind.
+        """
         if not self._verified:
             self.check_connection()
-        if self._sessions is None:
-            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        with self._sessions() as session:
-            yield session
+        try:
+            with self._session_factory() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise translate(exc, self.engine.url) from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: committed on success, rolled back on error."""
         with self.session() as session, session.begin():
             yield session
+
+    def run(
+        self, work: Callable[[Session], T], *, doing: str, duplicates_collide: bool = False
+    ) -> T:
+        """Run ``work(session)`` in one transaction, again from the start if the link broke.
+
+        A lost connection, a server restart, a deadlock or a busy database rolls the
+        transaction back (nothing of it is stored) and the whole unit runs again,
+        with exponential backoff, within ``db_retry_attempts`` and
+        ``db_retry_max_seconds``; each retry is logged. ``doing`` says what the unit
+        does, for those lines and for the final error. With ``duplicates_collide`` a
+        unique-key violation counts as a collision with a concurrent writer of the same
+        rows (two writers picking the same next version) and is run again too. Other
+        errors go to the caller at once. Call it from a worker thread, never on an
+        event loop: it sleeps between attempts.
+
+        Raises:
+            DatabaseError: the unit failed for good (its remedy says what to do).
+        """
+        from tenacity import (
+            Retrying,
+            retry_if_exception,
+            stop_after_attempt,
+            stop_after_delay,
+            wait_exponential,
+            wait_random,
+        )
+
+        def retryable(exc: BaseException) -> bool:
+            if not isinstance(exc, DatabaseError):
+                return False
+            return exc.retryable or (duplicates_collide and exc.kind == "constraint")
+
+        def log_retry(state: RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome is not None else None
+            logger.warning(
+                "%s failed (attempt %d of %d): %s Retrying in %.1f s.",
+                doing[:1].upper() + doing[1:],
+                state.attempt_number,
+                self.config.db_retry_attempts,
+                failure.message if isinstance(failure, DatabaseError) else failure,
+                state.upcoming_sleep,
+            )
+            self._verified = False  # reconnect (with its own bounded retries) next time
+
+        def attempt() -> T:
+            with self.transaction() as session:
+                return work(session)
+
+        retrying = Retrying(
+            retry=retry_if_exception(retryable),
+            stop=stop_after_attempt(self.config.db_retry_attempts)
+            | stop_after_delay(self.config.db_retry_max_seconds),
+            wait=wait_exponential(multiplier=0.5, max=8) + wait_random(0, 0.25),
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    def _session_factory(self) -> Session:
+        if self._sessions is None:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            # The tree's depth rule guards memoir's own sessions only, never a host
+            # application's (a listener on the Session class would run in all of them).
+            event.listen(self._sessions, "before_flush", guard_hierarchy_depth)
+        return self._sessions()
 
     def dispose(self) -> None:
         """Close every pooled connection of the engine this manager created."""

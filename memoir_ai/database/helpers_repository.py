@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from memoir_ai.database.models import (
@@ -44,11 +41,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
-
-WRITE_ATTEMPTS = 10
-_CONFLICT_PAUSE_SECONDS = 0.02
-# Deadlock, lock wait timeout (MySQL); serialization failure, deadlock (PostgreSQL).
-_CONFLICT_CODES = frozenset({1213, 1205, "40001", "40P01"})
 
 # Keys of a source's metadata that may name the file it came from, most specific first.
 FILE_NAME_KEYS = ("file_name", "filename", "path", "file")
@@ -166,28 +158,9 @@ def write_with_retry(database: DatabaseManager, write: Callable[[Session], Resul
 
     Two writers of one source may pick the same next version, or (on MySQL)
     deadlock on the gap where its first row goes: the loser's transaction is
-    rolled back whole and run again after a short random pause, at most
-    :data:`WRITE_ATTEMPTS` times in all.
+    rolled back whole and run again (:meth:`DatabaseManager.run`, bounded backoff).
     """
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            with database.transaction() as session:
-                return write(session)
-        except DBAPIError as exc:
-            if attempt == WRITE_ATTEMPTS or not _is_write_conflict(exc):
-                raise
-            logger.debug("Helper write collided with another writer; retry %d.", attempt)
-            time.sleep(random.uniform(0, _CONFLICT_PAUSE_SECONDS * attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _is_write_conflict(exc: DBAPIError) -> bool:
-    """True for a duplicate version, a deadlock or a busy SQLite file: worth running again."""
-    if isinstance(exc, IntegrityError):
-        return True
-    original = exc.orig
-    code = getattr(original, "sqlstate", None) or next(iter(getattr(original, "args", ())), None)
-    return code in _CONFLICT_CODES or "database is locked" in str(original)
+    return database.run(write, doing="storing a contextual helper", duplicates_collide=True)
 
 
 def _current_row(

@@ -82,6 +82,7 @@ __all__ = [
     "LLMCall",
     "Source",
     "check_hierarchy_depth",
+    "guard_hierarchy_depth",
     "utcnow",
 ]
 
@@ -416,8 +417,8 @@ def check_hierarchy_depth(objects: list[object], hierarchy_depth: int, session: 
                 )
 
 
-@event.listens_for(Session, "before_flush")
-def _guard_hierarchy_depth(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+def guard_hierarchy_depth(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """A ``before_flush`` hook for memoir's own sessions: the depth rule, when one is set."""
     depth = session.info.get(HIERARCHY_DEPTH_KEY)
     if isinstance(depth, int):
         check_hierarchy_depth([*session.new, *session.dirty], depth, session)

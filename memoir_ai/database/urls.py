@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from memoir_ai._secrets import mask_secrets
 from memoir_ai.errors import ConfigurationError, DatabaseError
 
 __all__ = [
@@ -46,11 +45,6 @@ _URL_EXAMPLES = (
     "or mysql+pymysql://user:password@localhost:3306/memoir"
 )
 SET_URL_HINT = "pass --db URL or set MEMOIR_DATABASE_URL"
-_MIN_SUBSTRING_SECRET = 4
-_URL_PASSWORD = re.compile(r"(?P<head>://[^:/?#@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)")
-# For text that does not even parse as a URL ("postgresql//user:secret@host"): any user:secret@.
-_LOOSE_PASSWORD = re.compile(r"(?P<head>[^/:@\s]+:)(?P<secret>[^/@\s]*)(?P<tail>@)")
-_MASK = r"\g<head>***\g<tail>"
 
 
 def mask_url(url: str | URL) -> str:
@@ -60,37 +54,12 @@ def mask_url(url: str | URL) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return _LOOSE_PASSWORD.sub(_MASK, _URL_PASSWORD.sub(_MASK, url))
+        return mask_secrets(url)
 
 
-def scrub_secrets(text: str, url: str | URL | None = None) -> str:
-    """Return ``text`` on one line, with the password of ``url`` and any URL password hidden."""
-    text = _URL_PASSWORD.sub(_MASK, " ".join(text.split()))
-    forms = _password_forms(url) if url is not None else set()
-    for form in sorted(forms, key=len, reverse=True):
-        if len(form) >= _MIN_SUBSTRING_SECRET:
-            text = text.replace(form, "***")
-        else:  # a very short password is only hidden where it stands alone
-            text = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", text)
-    return text
-
-
-def _password_forms(url: str | URL) -> set[str]:
-    """The password as decoded, as written in the URL, and percent-encoded."""
-    forms: set[str] = set()
-    if isinstance(url, str):
-        for pattern in (_URL_PASSWORD, _LOOSE_PASSWORD):
-            match = pattern.search(url)
-            if match and match.group("secret"):
-                forms.add(match.group("secret"))
-        try:
-            url = make_url(url)
-        except (ArgumentError, ValueError):
-            return forms
-    if url.password:
-        password = str(url.password)
-        forms |= {password, quote(password, safe=""), quote_plus(password)}
-    return forms
+def scrub_secrets(text: str) -> str:
+    """Return ``text`` on one line, with every password that stands in a URL or setting hidden."""
+    return mask_secrets(" ".join(text.split()))
 
 
 def resolve_database_url(raw_url: str) -> URL:

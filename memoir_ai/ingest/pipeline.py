@@ -35,15 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
-from memoir_ai.database.engine import DatabaseManager, as_database_error
+from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.helpers_repository import get_helper
 from memoir_ai.database.repository import checked_source_id, remember_settings
 from memoir_ai.errors import ClassificationError, DatabaseError
+from memoir_ai.helpers.compose import check_helper_text, detect_title
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -61,7 +62,6 @@ from memoir_ai.ingest.results import IngestedChunk, IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.text.chunker import TextChunker
-from memoir_ai.text.helpers import check_helper_text, detect_title
 from memoir_ai.text.tokens import get_token_counter
 
 __all__ = ["IngestPipeline", "content_hash", "source_title"]
@@ -222,7 +222,7 @@ class IngestPipeline:
             return HelperChoice(stored)
         if not self.config.auto_source_identification:
             return HelperChoice(None)
-        from memoir_ai.helpers_service import ContextualHelperService
+        from memoir_ai.helpers.service import ContextualHelperService
 
         service = ContextualHelperService(self.database, self.agents, counter)
         try:
@@ -273,29 +273,38 @@ class IngestPipeline:
         )
 
     def _read_snapshot(self, source_id: str) -> _Snapshot:
-        with self.database.transaction() as session:
+        def settle(session: Session) -> None:
             remember_settings(
                 session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
             )
             repository.ensure_category_limits(session, self.limits)
-        with self.database.transaction() as session:
+
+        def read(session: Session) -> _Snapshot:
             stored = repository.find_source(session, source_id)
-            categories = repository.load_categories(session)
             helper = get_helper(session, source_id)
-        return _Snapshot(
-            stored.content_hash if stored else None,
-            categories,
-            helper.helper_text if helper else None,
-        )
+            return _Snapshot(
+                stored.content_hash if stored else None,
+                repository.load_categories(session),
+                helper.helper_text if helper else None,
+            )
+
+        self.database.run(settle, doing="recording the database's settings")
+        return self.database.run(read, doing=f"reading what is stored of {source_id!r}")
 
     def _stored_chunks(self, source_id: str) -> list[IngestedChunk]:
-        with self.database.transaction() as session:
-            chunks = repository.load_source_chunks(session, source_id)
+        chunks = self.database.run(
+            lambda session: repository.load_source_chunks(session, source_id),
+            doing=f"reading the chunks of {source_id!r}",
+        )
         return [IngestedChunk(**dataclasses.asdict(record)) for record in chunks]
 
     def _write(self, plan: Plan) -> Written:
-        with self.database.transaction() as session:
-            return write_plan(session, plan, self.storage)
+        # One transaction per attempt: a lost connection rolls all of it back, and the
+        # whole source is written again from the plan, never half of it.
+        return self.database.run(
+            lambda session: write_plan(session, plan, self.storage),
+            doing=f"storing source {plan.source_id!r}",
+        )
 
     async def _record_calls(
         self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str
@@ -303,14 +312,16 @@ class IngestPipeline:
         """Audit the calls of an ingestion whose source is not stored (failed, or beaten)."""
 
         def record() -> None:
-            with self.database.transaction() as session:
-                record_llm_calls(
+            self.database.run(
+                lambda session: record_llm_calls(
                     session,
                     records,
                     source_id=source_id,
                     operation_id=operation_id,
                     keep_payloads=self.storage.keep_payloads,
-                )
+                ),
+                doing=f"recording the calls made for {source_id!r}",
+            )
 
         try:
             await self._in_thread(record)
@@ -321,11 +332,12 @@ class IngestPipeline:
         """Run blocking database work off the event loop, as one clean error if it fails."""
         try:
             return await asyncio.to_thread(function, *args)
-        except SQLAlchemyError as exc:
-            error = as_database_error(exc, self.config.database_url)
-            raise DatabaseError(
+        except DatabaseError as error:
+            stored = DatabaseError(
                 f"{error.message} Nothing of the source was stored.", remedy=error.remedy
-            ) from exc
+            )
+            stored.kind, stored.retryable = error.kind, error.retryable
+            raise stored from error
 
 
 def source_title(content: str, metadata: Mapping[str, Any] | None) -> str | None:

@@ -10,6 +10,7 @@ accepted as aliases. A provider's SDK is imported only when its model is built.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +27,8 @@ __all__ = [
     "split_model_name",
     "structured_output_mode",
 ]
+
+logger = logging.getLogger(__name__)
 
 StructuredOutput = Literal["native", "tool"]
 
@@ -122,6 +125,12 @@ def build_model(settings: LLMSettings) -> Model:
     if settings.model == OFFLINE_MODEL:
         from memoir_ai.llm.offline import offline_model
 
+        # Said once per model built, and only when a model is really needed: commands
+        # that only read never build one, so they never print it.
+        logger.warning(
+            "Using the offline stand-in model, which files text by word statistics, not an "
+            "LLM; set MEMOIR_MODEL (or --model) to use a real one."
+        )
         return offline_model(settings.offline_latency_seconds)
     provider, name = split_model_name(settings.model)
     if provider is None and settings.base_url:

@@ -25,14 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
 
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import query_repository as repository
 from memoir_ai.database.audit import record_llm_calls
-from memoir_ai.database.engine import DatabaseManager, as_database_error
-from memoir_ai.database.repository import read_settings
-from memoir_ai.errors import ConfigurationError, DatabaseError, QueryError, ValidationError
+from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.errors import DatabaseError, QueryError, ValidationError
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
@@ -115,7 +113,6 @@ class QueryPipeline:
         operation_id = uuid.uuid4().hex
         calls: list[tuple[LLMCallRecord, BaseModel | None]] = []
         try:
-            await self._in_thread(self._check_settings)
             selections: list[tuple[LLMCallRecord, CategorySelection]] = []
             try:
                 traversal = await traverse(
@@ -186,6 +183,24 @@ class QueryPipeline:
 
     # --- steps ------------------------------------------------------------------------------
 
+    def check_arguments(
+        self,
+        query_text: str,
+        strategy: QueryStrategy | str,
+        strategy_params: Mapping[str, Any] | None,
+        prompt_limiting_strategy: PromptLimitingStrategy | str,
+        max_token_budget: int | None,
+        limit: int,
+    ) -> None:
+        """Refuse bad arguments before anything is read or called (no I/O).
+
+        Raises:
+            ValidationError: the same refusals as :meth:`query`'s argument checks.
+        """
+        self._check_inputs(query_text, max_token_budget, limit)
+        strategy_plan(strategy, strategy_params)
+        _limiting(prompt_limiting_strategy)
+
     def _check_inputs(self, query_text: str, max_token_budget: int | None, limit: int) -> int:
         if not isinstance(query_text, str) or not query_text.strip():
             raise ValidationError(
@@ -208,16 +223,6 @@ class QueryPipeline:
                 remedy="pass e.g. limit=10.",
             )
         return budget
-
-    def _check_settings(self) -> None:
-        with self.database.session() as session:
-            stored = read_settings(session)
-        if stored is not None and stored.hierarchy_depth != self.depth:
-            raise ConfigurationError(
-                f"This database holds a category tree {stored.hierarchy_depth} levels deep, "
-                f"but hierarchy_depth is {self.depth}.",
-                remedy=f"use hierarchy_depth={stored.hierarchy_depth} with this database.",
-            )
 
     async def _select(
         self, query_text: str, request: SelectionRequest
@@ -361,13 +366,15 @@ class QueryPipeline:
             return
 
         def write() -> None:
-            with self.database.transaction() as session:
-                record_llm_calls(
+            self.database.run(
+                lambda session: record_llm_calls(
                     session,
                     [record for record, _ in calls],
                     operation_id=operation_id,
                     keep_payloads=self.config.record_llm_payloads,
-                )
+                ),
+                doing="recording the calls of a query",
+            )
 
         try:
             await self._in_thread(write)
@@ -377,11 +384,8 @@ class QueryPipeline:
             logger.warning("Could not record the calls of a failed query: %s", exc)
 
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
-        """Run blocking database work off the event loop, as one clean error if it fails."""
-        try:
-            return await asyncio.to_thread(function, *args)
-        except SQLAlchemyError as exc:
-            raise as_database_error(exc, self.config.database_url) from exc
+        """Run blocking database work off the event loop (its errors are DatabaseErrors)."""
+        return await asyncio.to_thread(function, *args)
 
 
 def _limiting(value: PromptLimitingStrategy | str) -> PromptLimitingStrategy:

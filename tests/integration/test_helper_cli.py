@@ -271,8 +271,9 @@ def test_regenerate_needs_chunks_then_writes_a_new_version(database_url: str) ->
 def test_uninitialized_database_is_a_clear_error_before_any_question(sqlite_url: str) -> None:
     result = run(sqlite_url, "set", "engine", answers=["Ada"])
     assert result.exit_code == 1
-    assert "has no memoir-ai schema yet" in result.stderr and "memoir db init" in result.stderr
+    assert "There is no memoir database at" in result.stderr and "memoir ingest" in result.stderr
     assert "Author" not in result.output
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # not created behind --db
 
 
 @pytest.mark.slow

@@ -17,10 +17,10 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
-from memoir_ai.helpers_service import ContextualHelperService
+from memoir_ai.helpers.compose import HELPER_MAX_TOKENS, SAMPLE_MAX_TOKENS
+from memoir_ai.helpers.service import ContextualHelperService
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.schemas import GeneratedHelper
-from memoir_ai.text.helpers import HELPER_MAX_TOKENS, SAMPLE_MAX_TOKENS
 from memoir_ai.text.tokens import get_token_counter
 
 COUNTER = get_token_counter("openai:gpt-4o-mini")

@@ -28,10 +28,10 @@ from memoir_ai.database.models import (
     Source,
 )
 from memoir_ai.errors import ValidationError
-from memoir_ai.helpers_service import ContextualHelperService
+from memoir_ai.helpers.compose import HELPER_MAX_TOKENS, HelperFields
+from memoir_ai.helpers.service import ContextualHelperService
 from memoir_ai.llm.agents import AgentFactory, LLMCallError
 from memoir_ai.llm.models import LLMSettings
-from memoir_ai.text.helpers import HELPER_MAX_TOKENS, HelperFields
 from memoir_ai.text.tokens import get_token_counter
 
 COUNTER = get_token_counter("openai:gpt-4o-mini")
@@ -219,10 +219,10 @@ def test_every_creation_is_logged(
     database: DatabaseManager, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = service_for(database, ScriptedModel([GOOD_ANSWER]).model("writer"))
-    with caplog.at_level(logging.INFO, logger="memoir_ai.helpers_service"):
+    with caplog.at_level(logging.INFO, logger="memoir_ai.helpers.service"):
         service.generate_helper_sync("logged", ["Text."])
         service.set_user_helper("logged", "By hand.")
-    lines = [r.getMessage() for r in caplog.records if r.name == "memoir_ai.helpers_service"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "memoir_ai.helpers.service"]
     assert len(lines) == 2
     assert "version 1 of 'logged'" in lines[0] and "user-provided=False" in lines[0]
     assert "written by writer" in lines[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from memoir_ai import MemoirAI
 from memoir_ai.database.models import Category, Chunk
 from memoir_ai.database.query_repository import ChunkCursor, read_leaf_chunks
+from memoir_ai.errors import DatabaseError
 from memoir_ai.ingest.results import IngestResult
 from memoir_ai.query import NoResultsError, QueryResult, QueryStrategy
 from tests.unit.test_llm_offline_subjects import SUBJECTS
@@ -162,6 +164,10 @@ def test_untrusted_text_and_an_empty_leaf_change_nothing(database_url: str) -> N
 
 def test_nothing_found_is_a_query_error_with_the_dropped_paths(database_url: str) -> None:
     with memoir(database_url) as instance:
+        # A question never creates the database it reads: it names the way to make one.
+        with pytest.raises(DatabaseError, match="ingest|memoir db init"):
+            instance.query_sync("anything?")
+        instance.database.create_tables()
         with pytest.raises(NoResultsError, match="no category yet"):
             instance.query_sync("anything?")
         build_memory(instance, ("football",))
@@ -256,7 +262,8 @@ def test_bad_arguments_are_clear_errors_before_any_call(
     with memoir(sqlite_url) as instance, pytest.raises(ValidationError, match=message) as caught:
         instance.query_sync(**arguments)
     assert caught.value.remedy
-    assert rows(sqlite_url, "SELECT count(*) FROM llm_calls") == [(0,)]
+    # Refused before the database was even opened: no model call, no file created.
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
 
 
 def test_a_database_of_another_depth_is_refused(sqlite_url: str) -> None:
@@ -270,3 +277,16 @@ def test_a_database_of_another_depth_is_refused(sqlite_url: str) -> None:
     ):
         instance.query_sync("football?")
     assert "hierarchy_depth=3" in caught.value.remedy
+
+
+def test_a_database_opens_with_the_depth_it_records(sqlite_url: str) -> None:
+    """Built 4 levels deep; opened later with no depth given, it reads and answers 4 deep."""
+    with memoir(sqlite_url, hierarchy_depth=4) as instance:
+        build_memory(instance, ("football",))
+    with MemoirAI(database_url=sqlite_url, **SETTINGS) as instance:
+        assert "hierarchy_depth" not in instance.config.model_fields_set
+        levels = {node.level for _, node in instance.get_category_tree().walk()}
+        result = instance.query_sync("football players?")
+        info = instance.get_database_info()
+    assert max(levels) == 4 and info.hierarchy_depth == 4
+    assert result.chunks and all(len(chunk.category_path) == 4 for chunk in result.chunks)

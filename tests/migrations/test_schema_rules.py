@@ -13,6 +13,7 @@ import pytest
 from _schema_tools import assert_rejected, config_for, insert_tree
 from sqlalchemy import Connection, insert, select, text
 
+from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import (
     HIERARCHY_DEPTH_KEY,
@@ -201,11 +202,12 @@ def test_timestamps_are_utc_with_microseconds(connection: Connection) -> None:
 
 
 def test_the_orm_refuses_depth_beyond_the_configuration(database_url: str) -> None:
-    from sqlalchemy.orm import Session
 
     with MigrationManager(config_for(database_url)) as manager:
         manager.initialize_database()
-        with Session(manager.engine, info={HIERARCHY_DEPTH_KEY: 2}) as session:
+        memoir_sessions = DatabaseManager(config_for(database_url), engine=manager.engine)
+        with memoir_sessions.session() as session:
+            session.info[HIERARCHY_DEPTH_KEY] = 2
             root = Category(name="Root", level=1)
             leaf = Category(name="Leaf", parent=root)
             session.add_all([root, leaf])
@@ -216,7 +218,8 @@ def test_the_orm_refuses_depth_beyond_the_configuration(database_url: str) -> No
                 session.flush()
             session.rollback()
 
-        with Session(manager.engine, info={HIERARCHY_DEPTH_KEY: 2}) as session:
+        with memoir_sessions.session() as session:
+            session.info[HIERARCHY_DEPTH_KEY] = 2
             root = Category(name="Root", level=1)
             session.add(root)
             session.flush()
@@ -226,3 +229,17 @@ def test_the_orm_refuses_depth_beyond_the_configuration(database_url: str) -> No
             )  # fmt: skip
             with pytest.raises(ValidationError, match="not a leaf"):
                 session.flush()
+
+
+def test_the_depth_guard_stays_out_of_a_host_applications_sessions(sqlite_url: str) -> None:
+    """memoir's before_flush hook is on its own sessions, not on SQLAlchemy's Session class."""
+    from sqlalchemy.orm import Session
+
+    with MigrationManager(config_for(sqlite_url)) as manager:
+        manager.initialize_database()
+        DatabaseManager(config_for(sqlite_url), engine=manager.engine).check_connection()
+        with Session(manager.engine, info={HIERARCHY_DEPTH_KEY: 1}) as session:
+            root = Category(name="Root", level=1)
+            session.add_all([root, Category(name="Child", parent=root)])
+            session.flush()  # the host's session: no memoir rule runs here
+            session.rollback()

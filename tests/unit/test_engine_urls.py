@@ -86,18 +86,25 @@ def test_mask_url_hides_the_password_even_when_the_url_is_broken(url: str) -> No
     assert "memoir:***@db" in masked
 
 
-def test_scrub_secrets_hides_every_form_of_the_password() -> None:
-    url = "postgresql://u:p%40ss-w0rd!@db/m"  # the password is "p@ss-w0rd!"
-    text = "failed for p@ss-w0rd! (sent p%40ss-w0rd!) via mysql://x:other-secret@h/d\nsecond line"
-    scrubbed = scrub_secrets(text, url)
-    assert "p@ss-w0rd!" not in scrubbed and "p%40ss-w0rd!" not in scrubbed
-    assert "other-secret" not in scrubbed
+def test_scrub_secrets_hides_passwords_where_they_stand() -> None:
+    text = (
+        "via mysql://x:other-secret@h/d and postgresql://u:p%40ss-w0rd!@db/m\n"
+        "dsn host=db password=hunter22 dbname=m; typo postgresql//me:typo-secret@db/m"
+    )
+    scrubbed = scrub_secrets(text)
+    for secret in ("other-secret", "p%40ss-w0rd!", "hunter22", "typo-secret"):
+        assert secret not in scrubbed
+    assert "mysql://x:***@h/d" in scrubbed and "password=*** dbname=m" in scrubbed
     assert "\n" not in scrubbed
 
 
-def test_a_very_short_password_is_hidden_without_mangling_words() -> None:
-    scrubbed = scrub_secrets('database "x" does not exist; password x', "postgresql://u:x@h/d")
-    assert scrubbed == 'database "***" does not exist; password ***'
+def test_a_password_that_is_also_a_word_leaves_the_word_alone() -> None:
+    url = "postgresql+psycopg://memoir:memoir@db:5432/memoir"
+    text = f"Could not connect to {url}. Fix: run `memoir db upgrade`."
+    assert scrub_secrets(text) == (
+        "Could not connect to postgresql+psycopg://memoir:***@db:5432/memoir. "
+        "Fix: run `memoir db upgrade`."
+    )
 
 
 def _driver_failure(code: int, message: str) -> DBAPIError:
@@ -109,7 +116,9 @@ def _driver_failure(code: int, message: str) -> DBAPIError:
 def test_driver_errors_become_clean_errors_with_remedies() -> None:
     url = f"mysql+pymysql://memoir:{SECRET}@db:3306/memoir"
     refused = as_database_error(_driver_failure(2003, "Can't connect (refused)"), url)
-    denied = as_database_error(_driver_failure(1045, f"Access denied ({SECRET})"), url)
+    denied = as_database_error(
+        _driver_failure(1045, "Access denied for user 'memoir'@'db' (using password: YES)"), url
+    )
     unknown = as_database_error(_driver_failure(1049, "Unknown database 'memoir'"), url)
     other = as_database_error(_driver_failure(1146, "Table 'memoir.x' doesn't exist"), url)
     deadlock = as_database_error(_driver_failure(1213, "Deadlock found"), url)
@@ -118,5 +127,8 @@ def test_driver_errors_become_clean_errors_with_remedies() -> None:
     assert "password" in denied.remedy and SECRET not in str(denied)
     assert "CREATE DATABASE memoir" in unknown.remedy
     assert type(other) is DatabaseError and type(deadlock) is DatabaseError
+    assert other.kind == "missing-schema" and "memoir db upgrade" in other.remedy
+    assert deadlock.kind == "conflict" and deadlock.retryable and refused.retryable
+    assert not other.retryable and not denied.retryable
     for error in (refused, denied, unknown, other, deadlock):
         assert "memoir:***@db:3306/memoir" in str(error)

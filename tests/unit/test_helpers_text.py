@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from memoir_ai import ValidationError
-from memoir_ai.text.helpers import (
+from memoir_ai.helpers.compose import (
     DESCRIPTION_MAX_TOKENS,
     HELPER_MAX_TOKENS,
     UNKNOWN,

@@ -1,7 +1,7 @@
 """Contextual helpers end to end: written by a model or by a user, stored per source, versioned.
 
 :class:`ContextualHelperService` ties the pure parts of
-:mod:`memoir_ai.text.helpers` to a model (through an
+:mod:`memoir_ai.helpers.compose` to a model (through an
 :class:`~memoir_ai.llm.agents.AgentFactory`) and to the database (through
 :mod:`memoir_ai.database.helpers_repository`):
 
@@ -28,6 +28,7 @@ the ``llm_calls`` audit log (a failed call is recorded there too).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from memoir_ai._sync import run_sync
 from memoir_ai.errors import ValidationError
-from memoir_ai.text.helpers import (
+from memoir_ai.helpers.compose import (
     HELPER_MAX_TOKENS,
     HelperFields,
     SourceSample,
@@ -199,7 +200,7 @@ class ContextualHelperService:
 
         source_id = _checked_source_id(source_id)
         if not replace:
-            current = self.get_helper(source_id)
+            current = await asyncio.to_thread(self.get_helper, source_id)
             if current is not None:
                 logger.debug(
                     "Source %r already has a helper (version %d); not generating one.",
@@ -212,9 +213,11 @@ class ContextualHelperService:
                 source_id, chunks, full_text=full_text, file_name=file_name
             )
         except LLMCallError as error:
-            self._audit([error.record], source_id, operation_id)
+            await asyncio.to_thread(self._audit, [error.record], source_id, operation_id)
             raise
-        return self._store_generated(source_id, draft, replace, operation_id)
+        return await asyncio.to_thread(
+            self._store_generated, source_id, draft, replace, operation_id
+        )
 
     async def draft_helper(
         self,
@@ -312,8 +315,11 @@ class ContextualHelperService:
         from memoir_ai.database.helpers_repository import read_source_chunks
 
         source_id = _checked_source_id(source_id)
-        with self.database.session() as session:
-            stored = read_source_chunks(session, source_id)
+        stored = await asyncio.to_thread(
+            self.database.run,
+            lambda session: read_source_chunks(session, source_id),
+            doing=f"reading the chunks of {source_id!r}",
+        )
         if not stored.chunks:
             raise ValidationError(
                 f"Source {source_id!r} has no chunks stored yet, so there is nothing to "
@@ -394,8 +400,12 @@ class ContextualHelperService:
     ) -> None:
         from memoir_ai.database.audit import record_llm_calls
 
-        with self.database.transaction() as session:
-            record_llm_calls(session, records, source_id=source_id, operation_id=operation_id)
+        self.database.run(
+            lambda session: record_llm_calls(
+                session, records, source_id=source_id, operation_id=operation_id
+            ),
+            doing=f"recording the calls made for {source_id!r}",
+        )
 
 
 def _checked_source_id(source_id: str) -> str:
