@@ -31,7 +31,7 @@ from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
 from tests.fakes import first_prompt, respond_with
 from tests.integration.test_query import HELPERS, SETTINGS, build_memory, rows
-from tests.unit.test_tokens import litellm_tokenizers_folder
+from tests.unit.test_tokens import bundled_tokenizer, litellm_tokenizers_folder
 
 Reply = Callable[[str], dict[str, Any]]
 
@@ -347,6 +347,27 @@ def test_nothing_fits_only_below_the_smallest_path_and_the_error_names_it(sample
     assert tiktoken_count(prompts.instructions(LLMPurpose.ANSWER), sent) == smallest
     with pytest.raises(NoResultsError, match=f"max_token_budget={smallest} or more"):
         hansa(samples, smallest - 1)
+
+
+def test_prune_fits_the_whole_prompt_where_the_parts_undercount_it(samples: str) -> None:
+    # Claude's tokenizer counts a prompt a few tokens above the sum of its separately counted
+    # parts, so a plan made by adding parts alone overflows a budget one token short.
+    model = FunctionModel(PurposeScript(), model_name="fake")
+    claude = bundled_tokenizer("anthropic_tokenizer.json")
+
+    def run(budget: int) -> QueryResult:
+        with MemoirAI(database_url=samples, model="anthropic:claude-sonnet-4-5", llm=model) as m:
+            return m.query_sync(HANSA, strategy="wide_branch", max_token_budget=budget)
+
+    def counted(result: QueryResult) -> int:
+        texts = (prompts.instructions(LLMPurpose.ANSWER), logged_answer_prompt(samples, result))
+        return sum(len(claude.encode(text).ids) for text in texts)  # type: ignore[attr-defined]
+
+    full = run(40_000)
+    assert counted(full) == full.prompt_tokens and len(full.paths) == 3
+    tight = run(full.prompt_tokens - 1)
+    assert counted(tight) == tight.prompt_tokens <= full.prompt_tokens - 1
+    assert len(tight.paths) == 2 and len(tight.dropped_paths) == 1
 
 
 @pytest.mark.parametrize("budget", [1, 60, 1200])
