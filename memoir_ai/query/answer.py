@@ -7,15 +7,16 @@ fails validation and is sent back to the model, which tries again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import CitedAnswer, LLMPurpose, answer_output
+from memoir_ai.query.retrieve import RetrievedPath
 from memoir_ai.text.tokens import TokenCounter
 
-__all__ = ["AnswerPrompt", "ask_for_answer"]
+__all__ = ["AnswerPrompt", "answer_chunks", "ask_for_answer", "helpers_for"]
 
 
 class AnswerPrompt:
@@ -60,3 +61,20 @@ async def ask_for_answer(
     """Ask for the answer, citing only ``chunk_ids``; duplicates in the citation are removed."""
     output, record = await agents.call(answer_output(chunk_ids), prompt, LLMPurpose.ANSWER)
     return output, record
+
+
+def answer_chunks(
+    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str]
+) -> list[prompts.AnswerChunk]:
+    """The chunks of ``retrieved`` as the answer prompt shows them (summarized where given)."""
+    return [
+        prompts.AnswerChunk(chunk.id, summaries.get(chunk.id, chunk.content), item.path.names)
+        for item in retrieved
+        for chunk in item.chunks
+    ]
+
+
+def helpers_for(retrieved: Sequence[RetrievedPath], helpers: Mapping[str, str]) -> list[str]:
+    """The helpers of the sources of ``retrieved``, once each, in source-id order."""
+    sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
+    return [helpers[source] for source in sources if source in helpers]

@@ -6,8 +6,9 @@
    helpers of the sources under each parent go into its prompt.
 3. Read each unique leaf once (:mod:`~memoir_ai.query.retrieve`); empty
    leaves and paths that stop early are dropped and reported.
-4. Fit ``max_token_budget`` (:mod:`~memoir_ai.query.budget`): PRUNE drops whole
-   paths; SUMMARIZE shortens every chunk (:mod:`~memoir_ai.query.summarize`).
+4. Fit ``max_token_budget`` (:mod:`~memoir_ai.query.budget`): PRUNE keeps the
+   highest-ranked whole paths that fit together (:mod:`~memoir_ai.query.prune`);
+   SUMMARIZE shortens every chunk (:mod:`~memoir_ai.query.summarize`).
 5. Ask for the answer with citations (:mod:`~memoir_ai.query.answer`).
 6. Write every call to ``llm_calls`` under one ``operation_id``, in a short
    transaction after the calls (also when the query fails after some calls).
@@ -36,7 +37,8 @@ from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.llm.schemas import CategorySelection, LLMPurpose, selection_output
 from memoir_ai.query import budget as arithmetic
-from memoir_ai.query.answer import AnswerPrompt, ask_for_answer
+from memoir_ai.query.answer import AnswerPrompt, answer_chunks, ask_for_answer, helpers_for
+from memoir_ai.query.prune import prune_paths
 from memoir_ai.query.results import (
     CategoryPath,
     DroppedPath,
@@ -48,7 +50,7 @@ from memoir_ai.query.results import (
     UsedChunk,
 )
 from memoir_ai.query.retrieve import RetrievedPath, retrieve_paths
-from memoir_ai.query.summarize import SummaryOptions, summarize_chunks
+from memoir_ai.query.summarize import SummaryOptions, summarize_chunks, summary_call_tokens
 from memoir_ai.query.traversal import SelectionRequest, strategy_plan, traverse
 from memoir_ai.query.tree_reader import DatabaseTreeReader
 from memoir_ai.text.tokens import get_token_counter
@@ -136,14 +138,21 @@ class QueryPipeline:
             helpers = await self._in_thread(self._helpers, retrieved)
             prompt = AnswerPrompt(query_text, self.counter)
             if limiting is PromptLimitingStrategy.PRUNE:
-                kept, pruned = self._prune(prompt, retrieved, helpers, budget, use_rankings)
+                kept, pruned = prune_paths(
+                    prompt,
+                    retrieved,
+                    helpers,
+                    budget=budget,
+                    use_rankings=use_rankings,
+                    earlier=dropped,
+                )
                 dropped += pruned
                 summaries: dict[int, str] = {}
             else:
                 kept = retrieved
                 summaries = await self._summarize(prompt, retrieved, helpers, budget, calls)
-            shown = _answer_chunks(kept, summaries)
-            kept_helpers = _helpers_for(kept, helpers)
+            shown = answer_chunks(kept, summaries)
+            kept_helpers = helpers_for(kept, helpers)
             prompt_text = prompt.render(shown, kept_helpers)
             prompt_tokens = prompt.count(shown, kept_helpers)
             arithmetic.check_fits(prompt_tokens, budget)
@@ -252,72 +261,6 @@ class QueryPipeline:
             found = repository.helpers_of_sources(session, sources)
         return {helper.source_id: helper.helper_text for helper in found}
 
-    def _prune(
-        self,
-        prompt: AnswerPrompt,
-        retrieved: Sequence[RetrievedPath],
-        helpers: Mapping[str, str],
-        budget: int,
-        use_rankings: bool,
-    ) -> tuple[list[RetrievedPath], list[DroppedPath]]:
-        costs = [
-            arithmetic.PathCost(
-                index,
-                item.path.rank_key,
-                sum(prompt.block_tokens(chunk) for chunk in _answer_chunks([item], {})),
-                frozenset(chunk.source_id for chunk in item.chunks),
-            )
-            for index, item in enumerate(retrieved)
-        ]
-        helper_tokens = {source: prompt.helper_tokens(text) for source, text in helpers.items()}
-        plan = arithmetic.prune_to_budget(
-            costs,
-            base_tokens=prompt.base_tokens,
-            helper_tokens=helper_tokens,
-            budget=budget,
-            use_rankings=use_rankings,
-        )
-        kept = list(plan.kept)
-        removed = list(plan.dropped)
-        # The sum of separately counted parts can differ from the whole by a token or two.
-        order = [cost.index for cost in arithmetic.drop_order(costs, use_rankings=use_rankings)]
-        while kept and self._exact(prompt, retrieved, kept, helpers) > budget:
-            victim = next(index for index in order if index in kept)
-            kept.remove(victim)
-            removed.append(victim)
-        dropped = [
-            DroppedPath(
-                retrieved[index].path,
-                "over_budget",
-                f"its {len(retrieved[index].chunks)} chunk(s) ({costs[index].chunk_tokens} "
-                f"tokens) did not fit max_token_budget={budget}",
-            )
-            for index in removed
-        ]
-        if not kept:
-            raise NoResultsError(
-                f"Nothing fits max_token_budget={budget}: the prompt without chunks takes "
-                f"{prompt.base_tokens} tokens and the smallest path needs "
-                f"{min(cost.chunk_tokens for cost in costs)} more; considered "
-                f"{len(retrieved)} path(s), dropped all of them.",
-                dropped_paths=tuple(dropped),
-                considered_paths=tuple(item.path for item in retrieved),
-                remedy="raise max_token_budget, lower limit, or use SUMMARIZE.",
-            )
-        if dropped:
-            logger.info("PRUNE dropped %d path(s) to fit %d tokens.", len(dropped), budget)
-        return [retrieved[index] for index in kept], dropped
-
-    def _exact(
-        self,
-        prompt: AnswerPrompt,
-        retrieved: Sequence[RetrievedPath],
-        kept: Sequence[int],
-        helpers: Mapping[str, str],
-    ) -> int:
-        chosen = [retrieved[index] for index in kept]
-        return prompt.count(_answer_chunks(chosen, {}), _helpers_for(chosen, helpers))
-
     async def _summarize(
         self,
         prompt: AnswerPrompt,
@@ -326,15 +269,41 @@ class QueryPipeline:
         budget: int,
         calls: list[tuple[LLMCallRecord, BaseModel | None]],
     ) -> dict[int, str]:
-        chunks = _answer_chunks(retrieved, {})
-        total = prompt.count(chunks, _helpers_for(retrieved, helpers))
+        chunks = answer_chunks(retrieved, {})
+        total = prompt.count(chunks, helpers_for(retrieved, helpers))
         if total <= budget:
             return {}
         chunk_tokens = sum(self.counter.count(chunk.text) for chunk in chunks)
-        ratio = arithmetic.compression_ratio(
-            budget=budget, fixed_tokens=total - chunk_tokens, chunk_tokens=chunk_tokens
+        fixed = total - chunk_tokens
+        lengths = [len(chunk.text) for chunk in chunks]
+
+        def largest_call(candidate: int) -> int:
+            """The summary call of the largest chunk with the targets ``candidate`` would give."""
+            ratio = min(1.0, (candidate - fixed) / chunk_tokens)
+            base, items = summary_call_tokens(
+                self.counter,
+                prompt.query,
+                [
+                    prompts.SummaryChunk(chunk.id, chunk.text, target)
+                    for chunk, target in zip(
+                        chunks, arithmetic.char_targets(lengths, ratio), strict=True
+                    )
+                ],
+            )
+            return base + max(items)
+
+        arithmetic.check_summary_budget(
+            budget=budget,
+            fixed_tokens=fixed,
+            chunk_count=len(chunks),
+            full_tokens=total,
+            headroom=self.summary_options.headroom_tokens,
+            call_tokens=largest_call,
         )
-        targets = arithmetic.char_targets([len(chunk.text) for chunk in chunks], ratio)
+        ratio = arithmetic.compression_ratio(
+            budget=budget, fixed_tokens=fixed, chunk_tokens=chunk_tokens
+        )
+        targets = arithmetic.char_targets(lengths, ratio)
         logger.info("SUMMARIZE: %d tokens for a budget of %d; ratio %.3f.", total, budget, ratio)
         summaries = await summarize_chunks(
             self.agents,
@@ -395,21 +364,6 @@ def _limiting(value: PromptLimitingStrategy | str) -> PromptLimitingStrategy:
         raise ValidationError(
             f"Unknown prompt limiting strategy {value!r}.", remedy="use 'prune' or 'summarize'."
         ) from None
-
-
-def _answer_chunks(
-    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str]
-) -> list[prompts.AnswerChunk]:
-    return [
-        prompts.AnswerChunk(chunk.id, summaries.get(chunk.id, chunk.content), item.path.names)
-        for item in retrieved
-        for chunk in item.chunks
-    ]
-
-
-def _helpers_for(retrieved: Sequence[RetrievedPath], helpers: Mapping[str, str]) -> list[str]:
-    sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
-    return [helpers[source] for source in sources if source in helpers]
 
 
 def _used_chunks(

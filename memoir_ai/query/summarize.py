@@ -29,7 +29,7 @@ from memoir_ai.query.budget import (
 )
 from memoir_ai.text.tokens import TokenCounter
 
-__all__ = ["SummaryOptions", "summarize_chunks"]
+__all__ = ["SummaryOptions", "summarize_chunks", "summary_call_tokens"]
 
 SummaryCall = tuple[LLMCallRecord, BaseModel | None]
 
@@ -51,6 +51,23 @@ class SummaryOptions:
             )
 
 
+def summary_call_tokens(
+    counter: TokenCounter, query: str, chunks: Sequence[prompts.SummaryChunk]
+) -> tuple[int, list[int]]:
+    """The tokens of a summary call without chunks, and what each chunk (with its target) adds."""
+    base = counter.count(prompts.instructions(LLMPurpose.SUMMARIZE)) + counter.count(
+        prompts.summary_prompt([], query=query)
+    )
+    item_tokens = [
+        counter.count(
+            prompts.chunk_block(chunk.id, chunk.text, f"at most {chunk.target_chars} characters")
+            + "\n\n"
+        )
+        for chunk in chunks
+    ]
+    return base, item_tokens
+
+
 async def summarize_chunks(
     agents: AgentFactory,
     counter: TokenCounter,
@@ -66,17 +83,10 @@ async def summarize_chunks(
     Calls are appended as each round completes, so they reach the audit log
     even when a later round fails.
     """
-    base = counter.count(prompts.instructions(LLMPurpose.SUMMARIZE)) + counter.count(
-        prompts.summary_prompt([], query=query)
+    base, item_tokens = summary_call_tokens(counter, query, chunks)
+    parts = pack_parts(
+        item_tokens, base_tokens=base, budget=budget, headroom=options.headroom_tokens
     )
-    item_tokens = [
-        counter.count(
-            prompts.chunk_block(chunk.id, chunk.text, f"at most {chunk.target_chars} characters")
-            + "\n\n"
-        )
-        for chunk in chunks
-    ]
-    parts = pack_parts(item_tokens, base_tokens=base, limit=budget - options.headroom_tokens)
     summaries: dict[int, str] = {}
     results = await asyncio.gather(
         *(_summarize(agents, query, [chunks[index] for index in part]) for part in parts)
