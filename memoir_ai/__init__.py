@@ -23,17 +23,35 @@ from memoir_ai.errors import (
 
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.ingest.results import IngestResult
     from memoir_ai.memoir import MemoirAI
     from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
+    from memoir_ai.results import (
+        CallTotals,
+        CategoryNode,
+        CategoryTree,
+        ChunkDetail,
+        DatabaseInfo,
+        LoggedCall,
+        SourceSummary,
+        StoredHelper,
+    )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CallTotals",
+    "CategoryNode",
+    "CategoryTree",
+    "ChunkDetail",
     "ClassificationError",
     "ConfigurationError",
     "DatabaseConnectionError",
     "DatabaseError",
+    "DatabaseInfo",
+    "IngestResult",
     "LLMError",
+    "LoggedCall",
     "MemoirAI",
     "MemoirAIConfig",
     "MemoirAIError",
@@ -42,12 +60,26 @@ __all__ = [
     "QueryError",
     "QueryResult",
     "QueryStrategy",
+    "SourceSummary",
+    "StoredHelper",
     "ValidationError",
     "__version__",
 ]
 
 
 _QUERY_NAMES = frozenset({"PromptLimitingStrategy", "QueryResult", "QueryStrategy"})
+_RESULT_NAMES = frozenset(
+    {
+        "CallTotals",
+        "CategoryNode",
+        "CategoryTree",
+        "ChunkDetail",
+        "DatabaseInfo",
+        "LoggedCall",
+        "SourceSummary",
+        "StoredHelper",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -61,9 +93,17 @@ def __getattr__(name: str) -> Any:
 
         return MemoirAI
     if name in _QUERY_NAMES:
-        from memoir_ai.query import results
+        from memoir_ai.query import results as query_results
+
+        return getattr(query_results, name)
+    if name in _RESULT_NAMES:
+        from memoir_ai import results
 
         return getattr(results, name)
+    if name == "IngestResult":
+        from memoir_ai.ingest.results import IngestResult
+
+        return IngestResult
     raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
 
 

@@ -33,17 +33,17 @@ from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QuerySt
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
-    from memoir_ai.database.audit import CallTotals
-    from memoir_ai.database.browse_repository import (
+    from memoir_ai.helpers.compose import HelperFields
+    from memoir_ai.helpers.service import ContextualHelperService, HelperPreview
+    from memoir_ai.results import (
+        CallTotals,
         CategoryTree,
         ChunkDetail,
         DatabaseInfo,
         LoggedCall,
         SourceSummary,
+        StoredHelper,
     )
-    from memoir_ai.database.helpers_repository import StoredHelper
-    from memoir_ai.helpers.compose import HelperFields
-    from memoir_ai.helpers.service import ContextualHelperService, HelperPreview
 
 __all__ = ["MemoirAI"]
 
@@ -207,8 +207,8 @@ class MemoirAI:
         Only reads: a database that was never initialized is reported as such
         (``schema_valid`` False, ``current_revision`` None), not created.
         """
-        from memoir_ai.database.browse_repository import DatabaseInfo
         from memoir_ai.database.migration_manager import MigrationManager
+        from memoir_ai.results import DatabaseInfo
 
         report = MigrationManager(
             self.config, engine=self.database.engine
@@ -221,13 +221,13 @@ class MemoirAI:
             schema_valid=report.is_valid,
             current_revision=report.current_revision,
             head_revision=report.head_revision,
-            pending_migrations=list(report.pending_migrations),
+            pending_migrations=tuple(report.pending_migrations),
             row_counts={
                 table.name: table.row_count
                 for table in report.table_info
                 if table.exists and table.row_count is not None
             },
-            problems=list(report.problems),
+            problems=tuple(report.problems),
         )
 
     def list_sources(self) -> list[SourceSummary]:

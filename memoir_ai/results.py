@@ -34,7 +34,8 @@ __all__ = [
 class PublicResult(BaseModel):
     """Base of the public results: frozen, and dumped to JSON exactly as declared."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Computed fields (counts) are in the dump; validating a dump back ignores them.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     def to_json_data(self) -> dict[str, Any]:
         """The JSON-ready data every front door prints or sends for this result."""
@@ -101,6 +102,15 @@ class CategoryTree(PublicResult):
     def leaf_paths(self) -> list[tuple[str, ...]]:
         """The paths of the categories that hold chunks, in display order."""
         return [path for path, node in self.walk() if node.chunk_count]
+
+    def trimmed(self, depth: int) -> CategoryTree:
+        """The first ``depth`` levels of the tree (counts still cover whole subtrees)."""
+
+        def trim(node: CategoryNode) -> CategoryNode:
+            kept = () if node.level >= depth else tuple(trim(child) for child in node.children)
+            return node.model_copy(update={"children": kept})
+
+        return CategoryTree(roots=tuple(trim(root) for root in self.roots))
 
 
 class SourceSummary(PublicResult):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from memoir_ai.config import MemoirAIConfig
 
-__all__ = ["CliOptions", "configure_logging", "console", "print_error", "scrub"]
+__all__ = ["CliOptions", "configure_logging", "console", "print_error", "print_json", "scrub"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,10 @@ def console() -> Console:
 
     # soft_wrap: long lines (table lists, revision descriptions) stay whole, for grep and diff.
     return Console(highlight=False, soft_wrap=True)
+
+
+def print_json(data: object) -> None:
+    """Print JSON-ready data (a public result's ``to_json_data()``, or a list of them)."""
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import console
+from memoir_ai.cli._output import console, print_json
 from memoir_ai.cli._tables import new_table, table_console, timestamp
 
 __all__ = ["show", "sources_app"]
@@ -31,18 +30,7 @@ def sources(
     with open_memoir(ctx) as memoir:
         stored = memoir.list_sources()
     if as_json:
-        rows = [
-            {
-                "source_id": source.source_id,
-                "title": source.title,
-                "chunks": source.chunk_count,
-                "tokens": source.token_count,
-                "helper_version": source.helper_version,
-                "created_at": source.created_at.isoformat(),
-            }
-            for source in stored
-        ]
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json([source.to_json_data() for source in stored])
         return
     out = table_console()
     if not stored:
@@ -88,19 +76,7 @@ def show(
     with open_memoir(ctx) as memoir:
         chunk = memoir.get_chunk(chunk_id)
     if as_json:
-        document: dict[str, Any] = {
-            "id": chunk.id,
-            "source_id": chunk.source_id,
-            "position": chunk.position,
-            "start_offset": chunk.start_offset,
-            "end_offset": chunk.end_offset,
-            "token_count": chunk.token_count,
-            "category_path": list(chunk.category_path),
-            "created_at": chunk.created_at.isoformat(),
-            "metadata": chunk.metadata,
-            "content": chunk.content,
-        }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        print_json(chunk.to_json_data())
         return
     typer.echo(f"Chunk {chunk.id}")
     typer.echo(f"Category:  {' > '.join(chunk.category_path)}")

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import console
+from memoir_ai.cli._output import console, print_json
 
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from memoir_ai.database.browse_repository import CategoryNode, CategoryTree
+    from memoir_ai.results import CategoryNode, CategoryTree
 
 __all__ = ["tree"]
 
 
 def _chunks(count: int) -> str:
     return "1 chunk" if count == 1 else f"{count} chunks"
-
-
-def _trim(node: CategoryNode, depth: int) -> CategoryNode:
-    from dataclasses import replace
-
-    if node.level >= depth:
-        return replace(node, children=())
-    return replace(node, children=tuple(_trim(child, depth) for child in node.children))
 
 
 def tree(
@@ -46,11 +37,9 @@ def tree(
     with open_memoir(ctx) as memoir:
         category_tree = memoir.get_category_tree()
     if depth is not None:
-        from memoir_ai.database.browse_repository import CategoryTree
-
-        category_tree = CategoryTree(tuple(_trim(root, depth) for root in category_tree.roots))
+        category_tree = category_tree.trimmed(depth)
     if as_json:
-        typer.echo(json.dumps(category_tree.to_dict(), indent=2, ensure_ascii=False))
+        print_json(category_tree.to_json_data())
         return
     out = console()
     if not category_tree.roots:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from memoir_ai.database.models import LLMCall
 from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.results import CallTotals
 
 __all__ = ["CallTotals", "call_totals", "list_llm_calls", "record_llm_calls"]
-
-
-@dataclass(frozen=True)
-class CallTotals:
-    """Sums over a set of recorded calls."""
-
-    calls: int
-    input_tokens: int
-    output_tokens: int
-    latency_seconds: float
-    errors: int
 
 
 def record_llm_calls(
@@ -96,4 +85,10 @@ def call_totals(session: Session, *, source_id: str | None = None) -> CallTotals
     if source_id is not None:
         statement = statement.where(LLMCall.source_id == source_id)
     calls, tokens_in, tokens_out, latency, errors = session.execute(statement).one()
-    return CallTotals(int(calls), int(tokens_in), int(tokens_out), float(latency), int(errors))
+    return CallTotals(
+        calls=int(calls),
+        input_tokens=int(tokens_in),
+        output_tokens=int(tokens_out),
+        latency_seconds=float(latency),
+        errors=int(errors),
+    )

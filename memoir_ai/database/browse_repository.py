@@ -2,15 +2,12 @@
 
 Also the one write a user makes while browsing: deleting a source with its
 helper history. Every function takes a session; the caller owns the
-transaction. Results are frozen dataclasses, never ORM rows, so nothing that
-leaves this module needs an open session.
+transaction. Results are the public models of :mod:`memoir_ai.results`, never
+ORM rows, so nothing that leaves this module needs an open session.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -24,170 +21,15 @@ from memoir_ai.database.models import (
     LLMCall,
     Source,
 )
+from memoir_ai.results import CategoryNode, CategoryTree, ChunkDetail, LoggedCall, SourceSummary
 
 __all__ = [
-    "CategoryNode",
-    "CategoryTree",
-    "ChunkDetail",
-    "DatabaseInfo",
-    "LoggedCall",
-    "SourceSummary",
     "get_chunk",
     "list_logged_calls",
     "list_sources",
     "load_category_tree",
     "remove_source",
 ]
-
-
-@dataclass(frozen=True)
-class CategoryNode:
-    """A category with its children.
-
-    ``chunk_count`` counts the chunks filed directly under it (only leaves hold
-    chunks); ``total_chunks`` counts every chunk in its subtree.
-    """
-
-    id: int
-    name: str
-    level: int
-    parent_id: int | None
-    chunk_count: int
-    total_chunks: int
-    children: tuple[CategoryNode, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The node and its subtree as plain JSON-ready data."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "level": self.level,
-            "chunk_count": self.chunk_count,
-            "total_chunks": self.total_chunks,
-            "children": [child.to_dict() for child in self.children],
-        }
-
-
-@dataclass(frozen=True)
-class CategoryTree:
-    """The whole category tree: its level-1 categories, each with its subtree."""
-
-    roots: tuple[CategoryNode, ...]
-
-    @property
-    def category_count(self) -> int:
-        """How many categories the tree holds, at every level."""
-        return sum(1 for _ in self.walk())
-
-    @property
-    def chunk_count(self) -> int:
-        """How many chunks are filed in the tree."""
-        return sum(root.total_chunks for root in self.roots)
-
-    def walk(self) -> Iterator[tuple[tuple[str, ...], CategoryNode]]:
-        """Every node with its path of names, depth first, in display order."""
-        stack: list[tuple[tuple[str, ...], CategoryNode]] = [
-            ((root.name,), root) for root in reversed(self.roots)
-        ]
-        while stack:
-            path, node = stack.pop()
-            yield path, node
-            stack.extend(((*path, child.name), child) for child in reversed(node.children))
-
-    def leaf_paths(self) -> list[tuple[str, ...]]:
-        """The paths of the categories that hold chunks, in display order."""
-        return [path for path, node in self.walk() if node.chunk_count]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The tree as plain JSON-ready data (the shape of ``memoir tree --json``)."""
-        return {
-            "categories": self.category_count,
-            "chunks": self.chunk_count,
-            "roots": [root.to_dict() for root in self.roots],
-        }
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    """A stored source: its id, title, chunk count, helper version and when it was stored.
-
-    ``title`` is the stored title, else the ``title`` key of the source's metadata.
-    """
-
-    source_id: str
-    title: str | None
-    chunk_count: int
-    token_count: int
-    helper_version: int | None
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class ChunkDetail:
-    """One stored chunk with everything a citation needs."""
-
-    id: int
-    content: str
-    token_count: int
-    source_id: str
-    position: int
-    start_offset: int
-    end_offset: int
-    category_id: int
-    category_path: tuple[str, ...]
-    created_at: dt.datetime
-    metadata: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DatabaseInfo:
-    """The state of a memory's database, as ``MemoirAI.get_database_info()`` reports it.
-
-    ``row_counts`` maps each memoir-ai table to its number of rows (tables that
-    do not exist yet are left out); ``problems`` lists why the schema is not
-    valid, one readable line each.
-    """
-
-    database_url: str
-    model: str
-    hierarchy_depth: int
-    schema_valid: bool
-    current_revision: str | None
-    head_revision: str
-    pending_migrations: list[str]
-    row_counts: dict[str, int]
-    problems: list[str]
-
-    @property
-    def source_count(self) -> int:
-        """How many sources are stored."""
-        return self.row_counts.get("sources", 0)
-
-    @property
-    def chunk_count(self) -> int:
-        """How many chunks are stored."""
-        return self.row_counts.get("chunks", 0)
-
-    @property
-    def category_count(self) -> int:
-        """How many categories the tree holds."""
-        return self.row_counts.get("categories", 0)
-
-
-@dataclass(frozen=True)
-class LoggedCall:
-    """One model call from the audit log."""
-
-    id: int
-    started_at: dt.datetime
-    purpose: str
-    model: str
-    source_id: str | None
-    input_tokens: int
-    output_tokens: int
-    latency_seconds: float
-    outcome: str
-    error: str | None
 
 
 def load_category_tree(session: Session) -> CategoryTree:
@@ -227,7 +69,7 @@ def load_category_tree(session: Session) -> CategoryTree:
         (build(root) for root in children.get(None, [])),
         key=lambda node: (node.name.casefold(), node.id),
     )
-    return CategoryTree(tuple(roots))
+    return CategoryTree(roots=tuple(roots))
 
 
 def list_sources(session: Session) -> list[SourceSummary]:
@@ -257,7 +99,12 @@ def list_sources(session: Session) -> list[SourceSummary]:
     )
     return [
         SourceSummary(
-            source_id, _title(title, metadata), int(chunks), int(tokens), version, created_at
+            source_id=source_id,
+            title=_title(title, metadata),
+            chunk_count=int(chunks),
+            token_count=int(tokens),
+            helper_version=version,
+            created_at=created_at,
         )
         for source_id, title, metadata, chunks, tokens, version, created_at in rows
     ]

@@ -9,7 +9,6 @@ the newest version always agree.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from memoir_ai.database.models import (
     ContextualHelperVersion,
     Source,
 )
+from memoir_ai.results import StoredHelper
 
 if TYPE_CHECKING:
     from memoir_ai.database.engine import DatabaseManager
@@ -44,18 +44,6 @@ ResultT = TypeVar("ResultT")
 
 # Keys of a source's metadata that may name the file it came from, most specific first.
 FILE_NAME_KEYS = ("file_name", "filename", "path", "file")
-
-
-@dataclass(frozen=True)
-class StoredHelper:
-    """One version of a source's contextual helper, as stored."""
-
-    source_id: str
-    version: int
-    helper_text: str
-    token_count: int
-    is_user_provided: bool
-    created_at: dt.datetime
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def test_life_cycle_through_the_sync_api(database_url: str) -> None:
 
         info = memoir.get_database_info()
         assert info.schema_valid and info.current_revision == info.head_revision
-        assert info.pending_migrations == []
+        assert info.pending_migrations == ()
         assert (info.source_count, info.chunk_count) == (len(results), stored_chunks)
         assert info.category_count == tree.category_count
         assert info.model == "offline"

@@ -55,9 +55,9 @@ def test_the_whole_life_cycle_through_the_installed_command(tmp_path: Path) -> N
     assert "Traceback" not in ingested.stderr
 
     tree = json.loads(_run(tmp_path, "tree", "--json").stdout)
-    assert tree["chunks"] >= 8
+    assert tree["chunk_count"] >= 8
     subjects = {root["name"]: root["total_chunks"] for root in tree["roots"]}
-    assert sum(subjects.values()) == tree["chunks"]
+    assert sum(subjects.values()) == tree["chunk_count"]
     assert len(subjects) < 8  # two texts on a subject share a category
 
     answer = _run(tmp_path, "query", "Why does the Moon have phases?", "-s", "wide_branch")
@@ -88,7 +88,7 @@ def test_the_whole_life_cycle_through_the_installed_command(tmp_path: Path) -> N
     assert "astronomy/moon-phases.md" not in [row["source_id"] for row in sources]
     assert len(sources) == 7
     after = json.loads(_run(tmp_path, "tree", "--json").stdout)
-    assert after["chunks"] == tree["chunks"] - 3  # moon-phases.md is three chunks
+    assert after["chunk_count"] == tree["chunk_count"] - 3  # moon-phases.md is three chunks
 
     validated = _run(tmp_path, "db", "validate")
     assert validated.returncode == 0, validated.stderr

@@ -35,11 +35,19 @@ def test_tree_json_has_the_stable_shape(database: Path) -> None:
     result = _run(database, "tree", "--json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    assert document["chunks"] == 11
+    assert document["chunk_count"] == 11
     leaves = []
 
     def visit(node: dict[str, object], depth: int) -> None:
-        assert set(node) == {"id", "name", "level", "chunk_count", "total_chunks", "children"}
+        assert set(node) == {
+            "id",
+            "name",
+            "level",
+            "parent_id",
+            "chunk_count",
+            "total_chunks",
+            "children",
+        }
         assert node["level"] == depth
         children = node["children"]
         assert isinstance(children, list)
@@ -80,8 +88,8 @@ def test_sources_lists_ids_titles_and_counts(database: Path) -> None:
     assert set(rows[0]) == {
         "source_id",
         "title",
-        "chunks",
-        "tokens",
+        "chunk_count",
+        "token_count",
         "helper_version",
         "created_at",
     }
@@ -136,9 +144,33 @@ def test_delete_asks_then_removes_the_source(tmp_path: Path) -> None:
     done = _run(database, "sources", "delete", "season", stdin="y\n")
     assert done.exit_code == 0 and "Deleted source 'season'" in done.stdout
     assert json.loads(_run(database, "tree", "--json").stdout) == {
-        "categories": 0,
-        "chunks": 0,
+        "category_count": 0,
+        "chunk_count": 0,
         "roots": [],
     }
     assert "The memory is empty" in _run(database, "tree").stdout
     assert "No sources yet" in _run(database, "sources").stdout
+
+
+def test_every_json_output_is_the_dump_of_the_public_result(database: Path) -> None:
+    """One shape per noun: the CLI prints exactly what the Python API returns, dumped."""
+    from memoir_ai import CategoryTree, ChunkDetail, SourceSummary
+
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        tree = memoir.get_category_tree()
+        sources = memoir.list_sources()
+        chunk = memoir.get_chunk(1)
+    assert json.loads(_run(database, "tree", "--json").stdout) == tree.model_dump(mode="json")
+    assert json.loads(_run(database, "sources", "--json").stdout) == [
+        source.model_dump(mode="json") for source in sources
+    ]
+    assert json.loads(_run(database, "show", "1", "--json").stdout) == chunk.model_dump(
+        mode="json"
+    )
+    # And the dump is a complete round trip: the JSON validates back into the same result.
+    assert CategoryTree.model_validate_json(_run(database, "tree", "--json").stdout) == tree
+    assert ChunkDetail.model_validate(chunk.model_dump(mode="json")) == chunk
+    assert all(
+        SourceSummary.model_validate(source.model_dump(mode="json")) == source
+        for source in sources
+    )
