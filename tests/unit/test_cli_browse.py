@@ -164,13 +164,10 @@ def test_every_json_output_is_the_dump_of_the_public_result(database: Path) -> N
     assert json.loads(_run(database, "sources", "--json").stdout) == [
         source.model_dump(mode="json") for source in sources
     ]
-    assert json.loads(_run(database, "show", "1", "--json").stdout) == chunk.model_dump(
-        mode="json"
-    )
+    assert json.loads(_run(database, "show", "1", "--json").stdout) == chunk.model_dump(mode="json")
     # And the dump is a complete round trip: the JSON validates back into the same result.
     assert CategoryTree.model_validate_json(_run(database, "tree", "--json").stdout) == tree
     assert ChunkDetail.model_validate(chunk.model_dump(mode="json")) == chunk
     assert all(
-        SourceSummary.model_validate(source.model_dump(mode="json")) == source
-        for source in sources
+        SourceSummary.model_validate(source.model_dump(mode="json")) == source for source in sources
     )
