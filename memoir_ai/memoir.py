@@ -14,27 +14,25 @@ The database is created or upgraded through the migrations on first use.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from memoir_ai._sync import run_sync
-from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.database.opened import OpenedMemory
 from memoir_ai.errors import ConfigurationError, ValidationError
-from memoir_ai.ingest.pipeline import IngestPipeline
-from memoir_ai.ingest.results import IngestResult
-from memoir_ai.llm.agents import AgentFactory
-from memoir_ai.llm.models import LLMSettings
-from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
 
+# Everything heavy (SQLAlchemy, pydantic-ai, the pipelines) loads when an instance
+# first needs it, so that ``from memoir_ai import MemoirAI`` stays cheap.
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
+    from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.helpers.compose import HelperFields
     from memoir_ai.helpers.service import ContextualHelperService, HelperPreview
+    from memoir_ai.ingest.pipeline import IngestPipeline
+    from memoir_ai.ingest.results import IngestResult
+    from memoir_ai.llm.agents import AgentFactory
+    from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
     from memoir_ai.results import (
         CallTotals,
         CategoryTree,
@@ -67,6 +65,10 @@ class MemoirAI:
         **settings: Any,
     ) -> None:
         """Check the settings; nothing connects until the first operation."""
+        from memoir_ai.config import MemoirAIConfig
+        from memoir_ai.database.engine import DatabaseManager
+        from memoir_ai.database.opened import OpenedMemory
+
         if config is not None and settings:
             config = MemoirAIConfig(**{**config.model_dump(), **settings})
         elif config is None:
@@ -77,10 +79,21 @@ class MemoirAI:
                 remedy="pass MemoirAIConfig(...) or the settings as keyword arguments.",
             )
         self.config = config
-        self.database = DatabaseManager(config)
-        self.agents = AgentFactory(LLMSettings.from_config(config), model=llm)
+        self.database: DatabaseManager = DatabaseManager(config)
+        self._llm = llm
+        self._agents: AgentFactory | None = None
         self._memory = OpenedMemory(config, self.database)
         self._ingest: IngestPipeline | None = None
+
+    @property
+    def agents(self) -> AgentFactory:
+        """The agents that call the model (built on first use; the model itself later still)."""
+        if self._agents is None:
+            from memoir_ai.llm.agents import AgentFactory
+            from memoir_ai.llm.models import LLMSettings
+
+            self._agents = AgentFactory(LLMSettings.from_config(self.config), model=self._llm)
+        return self._agents
 
     async def ingest_text(
         self,
@@ -97,6 +110,10 @@ class MemoirAI:
         content under the same ``source_id`` again is a no-op (``status``
         ``unchanged``); different content is refused unless ``replace=True``.
         """
+        import asyncio
+
+        from memoir_ai.ingest.pipeline import IngestPipeline
+
         config = await asyncio.to_thread(self._memory.open_for_writing)
         if self._ingest is None:
             self._ingest = IngestPipeline(config, self.database, self.agents)
@@ -117,14 +134,14 @@ class MemoirAI:
         replace: bool = False,
     ) -> IngestResult:
         """:meth:`ingest_text` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
-        return run_sync(self.ingest_text(content, source_id, contextual_helper, metadata, replace))
+        return _run_sync(self.ingest_text(content, source_id, contextual_helper, metadata, replace))
 
     async def query(
         self,
         query_text: str,
-        strategy: QueryStrategy | str = QueryStrategy.ONE_SHOT,
+        strategy: QueryStrategy | str = "one_shot",
         strategy_params: Mapping[str, Any] | None = None,
-        prompt_limiting_strategy: PromptLimitingStrategy | str = PromptLimitingStrategy.PRUNE,
+        prompt_limiting_strategy: PromptLimitingStrategy | str = "prune",
         max_token_budget: int | None = None,
         use_rankings: bool = True,
         limit: int = 10,
@@ -135,6 +152,8 @@ class MemoirAI:
         is the most chunks read per path. See
         :meth:`memoir_ai.query.pipeline.QueryPipeline.query` for the errors.
         """
+        import asyncio
+
         from memoir_ai.query.pipeline import QueryPipeline
 
         QueryPipeline(self.config, self.database, self.agents).check_arguments(
@@ -159,15 +178,15 @@ class MemoirAI:
     def query_sync(
         self,
         query_text: str,
-        strategy: QueryStrategy | str = QueryStrategy.ONE_SHOT,
+        strategy: QueryStrategy | str = "one_shot",
         strategy_params: Mapping[str, Any] | None = None,
-        prompt_limiting_strategy: PromptLimitingStrategy | str = PromptLimitingStrategy.PRUNE,
+        prompt_limiting_strategy: PromptLimitingStrategy | str = "prune",
         max_token_budget: int | None = None,
         use_rankings: bool = True,
         limit: int = 10,
     ) -> QueryResult:
         """:meth:`query` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
-        return run_sync(
+        return _run_sync(
             self.query(
                 query_text,
                 strategy,
@@ -216,7 +235,7 @@ class MemoirAI:
         stored = self._memory.stored_settings() if report.current_revision else None
         return DatabaseInfo(
             database_url=self.database.masked_url,
-            model=self.agents.model_name,
+            model=self._llm.model_name if self._llm is not None else self.config.model_name,
             hierarchy_depth=stored.hierarchy_depth if stored else self.config.hierarchy_depth,
             schema_valid=report.is_valid,
             current_revision=report.current_revision,
@@ -315,6 +334,8 @@ class MemoirAI:
         Raises:
             ValidationError: nothing is stored for ``source_id``.
         """
+        import asyncio
+
         await asyncio.to_thread(self._memory.open_for_reading)  # needs stored chunks anyway
         outcome = await self._helpers().regenerate_helper(source_id, file_name=file_name)
         return outcome.helper
@@ -323,7 +344,7 @@ class MemoirAI:
         self, source_id: str, *, file_name: str | None = None
     ) -> StoredHelper:
         """:meth:`regenerate_contextual_helper` for synchronous code."""
-        return run_sync(self.regenerate_contextual_helper(source_id, file_name=file_name))
+        return _run_sync(self.regenerate_contextual_helper(source_id, file_name=file_name))
 
     def get_contextual_helper(self, source_id: str) -> StoredHelper | None:
         """The helper in force for ``source_id``, or None when it has none."""
@@ -369,3 +390,13 @@ class MemoirAI:
         return ContextualHelperService(
             self.database, self.agents, get_token_counter(self.config.model_name)
         )
+
+
+_T = TypeVar("_T")
+
+
+def _run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coroutine`` to completion from synchronous code (:func:`memoir_ai._sync.run_sync`)."""
+    from memoir_ai._sync import run_sync
+
+    return run_sync(coroutine)

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import console, print_json
+from memoir_ai.cli._output import print_json
 
 if TYPE_CHECKING:
-    from rich.tree import Tree
-
     from memoir_ai.results import CategoryNode, CategoryTree
 
-__all__ = ["tree"]
+__all__ = ["tree", "tree_lines"]
 
 
 def _chunks(count: int) -> str:
@@ -41,27 +39,33 @@ def tree(
     if as_json:
         print_json(category_tree.to_json_data())
         return
-    out = console()
     if not category_tree.roots:
-        out.print("The memory is empty: file texts into it with `memoir ingest PATH`.")
+        typer.echo("The memory is empty: file texts into it with `memoir ingest PATH`.")
         return
-    out.print(_view(category_tree))
+    typer.echo("\n".join(tree_lines(category_tree)))
 
 
-def _view(category_tree: CategoryTree) -> Tree:
-    from rich.markup import escape
-    from rich.tree import Tree
+def tree_lines(category_tree: CategoryTree) -> list[str]:
+    """The tree as text lines with guides, as ``memoir tree`` prints it.
 
-    view = Tree(
-        f"{_chunks(category_tree.chunk_count)} in {category_tree.category_count} categories",
-        guide_style="dim",
-    )
-
-    def add(parent: Tree, node: CategoryNode) -> None:
-        branch = parent.add(f"{escape(node.name)} [dim]({_chunks(node.total_chunks)})[/dim]")
-        for child in node.children:
-            add(branch, child)
-
-    for root in category_tree.roots:
-        add(view, root)
-    return view
+    Written out directly rather than through rich: a tree of 10,000 categories
+    renders in milliseconds, and ``memoir tree`` does not import rich at all.
+    """
+    lines = [f"{_chunks(category_tree.chunk_count)} in {category_tree.category_count} categories"]
+    # (node, prefix of its children's lines, is it the last child)
+    stack: list[tuple[CategoryNode, str, bool]] = [
+        (root, "", index == len(category_tree.roots) - 1)
+        for index, root in reversed(list(enumerate(category_tree.roots)))
+    ]
+    while stack:
+        node, prefix, last = stack.pop()
+        lines.append(
+            f"{prefix}{'└── ' if last else '├── '}{node.name} ({_chunks(node.total_chunks)})"
+        )
+        below = prefix + ("    " if last else "│   ")
+        count = len(node.children)
+        stack.extend(
+            (child, below, index == count - 1)
+            for index, child in reversed(list(enumerate(node.children)))
+        )
+    return lines

@@ -44,10 +44,14 @@ def test_memoir_ai_is_exported_and_loaded_only_when_used() -> None:
     code = (
         "import sys, memoir_ai; before = 'memoir_ai.memoir' in sys.modules; "
         "cls = memoir_ai.MemoirAI; "
-        "print(before, cls.__module__, 'sqlalchemy' in sys.modules)"
+        "heavy = [m for m in ('sqlalchemy', 'pydantic_ai', 'pydantic', 'alembic') "
+        "if m in sys.modules]; "
+        "memoir = cls(database_url='sqlite://'); "
+        "print(before, cls.__module__, ','.join(heavy) or '-', 'sqlalchemy' in sys.modules)"
     )
     shown = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert shown == ["False", "memoir_ai.memoir", "True"]
+    # Importing the class loads nothing heavy; constructing one loads the database layer.
+    assert shown == ["False", "memoir_ai.memoir", "-", "True"]
     assert "MemoirAI" in memoir_ai.__all__
