@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, TypeVar, overload
@@ -23,26 +24,38 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, MetaData, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
+from memoir_ai.database._downgrade_guard import check_rows_kept
 from memoir_ai.database._locks import migration_lock
+from memoir_ai.database._ownership import Ownership, clash_error, classify_tables
+from memoir_ai.database._recovery import (
+    Diagnosis,
+    diagnose,
+    metadata_shape,
+    repair,
+    require_consistent,
+)
 from memoir_ai.database._revisions import (
     MIGRATIONS_DIR,
     RevisionCatalog,
     alembic_config,
     recorded_revision,
 )
-from memoir_ai.database._schema_compare import VERSION_TABLE, schema_differences
+from memoir_ai.database._schema_compare import VERSION_TABLE
 from memoir_ai.database._schema_report import (
     UPGRADE_COMMAND,
+    InitializationAction,
     InitializationResult,
     MigrationInfo,
+    RevisionChange,
     SchemaValidation,
     validate_schema,
 )
+from memoir_ai.database._schema_shapes import Shape
 from memoir_ai.database.engine import DatabaseManager, as_database_error
 from memoir_ai.database.models import Base
 from memoir_ai.database.repository import remember_settings
@@ -54,6 +67,7 @@ __all__ = [
     "InitializationResult",
     "MigrationInfo",
     "MigrationManager",
+    "RevisionChange",
     "SchemaValidation",
 ]
 
@@ -116,7 +130,7 @@ class MigrationManager:
 
     def get_current_revision(self) -> str | None:
         """The revision the database is at, or None if it is not under migration control."""
-        return self._run(self._current_revision)
+        return self._read(self._current_revision)
 
     def get_pending_migrations(self) -> list[str]:
         """Revisions not yet applied, oldest first (all of them for a new database).
@@ -124,20 +138,41 @@ class MigrationManager:
         Raises:
             MigrationError: the database is at a revision this code does not know.
         """
-        return self._run(lambda connection: self._pending(self._current_revision(connection)))
+        return self._read(lambda connection: self._pending(self._current_revision(connection)))
 
     def get_migration_history(self) -> list[MigrationInfo]:
         """Every revision this code knows, oldest first, marked current and applied."""
         return self.revisions.history(self.get_current_revision())
 
     def validate_database_schema(self) -> SchemaValidation:
-        """Compare the live schema with the models: revision, tables, columns, indexes, rows."""
+        """Compare the live schema with the models: revision, tables, columns, indexes, constraints.
+
+        Tables of another application are never counted; one that has a
+        memoir-ai name is reported as a clash. A version table that does not
+        tell the truth (a mis-stamped or half-migrated database) is diagnosed,
+        with the command that repairs it in ``remedy``.
+        """
 
         def validate(connection: Connection) -> SchemaValidation:
             current = self._current_revision(connection)
-            return validate_schema(connection, self.revisions, Base.metadata, current)
+            ownership = classify_tables(connection, Base.metadata)
+            report = validate_schema(
+                connection,
+                self.revisions,
+                Base.metadata,
+                current,
+                ownership,
+                lambda: diagnose(connection, current, ownership.owned, self._head_shape),
+            )
+            if self._sqlite_file_missing():
+                return replace(
+                    report,
+                    problems=[f"the SQLite file {self.engine.url.database} does not exist"],
+                    remedy="check the path given to --db, or run `memoir db init` to create it.",
+                )
+            return report
 
-        return self._run(validate)
+        return self._read(validate)
 
     def require_current_schema(self) -> None:
         """Make sure the database is at this code's head revision.
@@ -169,8 +204,14 @@ class MigrationManager:
 
         A new database is created through the migrations; one under migration
         control is upgraded; tables without a version table are adopted
-        (stamped) if they match the models. The settings that shape the data
-        (hierarchy depth) are then recorded or checked.
+        (stamped) if they match the models. A database whose version table
+        does not tell the truth is repaired first, under the migration lock:
+        one mis-stamped is stamped at the revision its tables match; one left
+        part way by an interrupted upgrade has the half-made (empty) tables
+        and indexes of that revision removed, and the revision runs again.
+        The settings that shape the data (hierarchy depth) are then recorded
+        or checked. Tables of another application are never touched; if one
+        has a memoir-ai name, nothing is done and the error says so.
 
         Args:
             create_tables: False only inspects: nothing is created or upgraded.
@@ -179,16 +220,17 @@ class MigrationManager:
                 the migration tests prove), for tests and throwaway databases.
 
         Raises:
-            MigrationError: the revision is newer than this code, or existing
-                tables do not match the models (the message lists how).
+            MigrationError: the revision is newer than this code, existing
+                tables do not match any revision (the message lists how), or
+                another application's tables have memoir-ai's names.
             ConfigurationError: the database holds a tree of another depth.
         """
         if not create_tables:
-            return self._run(self._inspect_only)
+            return self._read(self._inspect_only)
         return self._run_locked(lambda connection: self._initialize(connection, use_migrations))
 
     @overload
-    def upgrade(self, revision: str = "head", *, sql: Literal[False] = False) -> str | None: ...
+    def upgrade(self, revision: str = "head", *, sql: Literal[False] = False) -> RevisionChange: ...
 
     @overload
     def upgrade(
@@ -197,28 +239,49 @@ class MigrationManager:
 
     def upgrade(
         self, revision: str = "head", *, sql: bool = False, from_revision: str | None = None
-    ) -> str | None:
+    ) -> RevisionChange | str:
         """Upgrade to ``revision``; with ``sql=True`` return the SQL instead of running it.
 
+        A mis-stamped or half-migrated database is repaired first, as in
+        :meth:`initialize_database`.
+
         Returns:
-            The revision now current, or (``sql=True``) the SQL text for a DBA
-            to review, starting from ``from_revision`` (default: the database's
-            current revision, or an empty database).
+            What changed (``changed`` is False when there was nothing to do),
+            or (``sql=True``) the SQL text for a DBA to review, starting from
+            ``from_revision`` (default: the database's current revision, or an
+            empty database).
+
+        Raises:
+            MigrationError: ``revision`` does not exist, another application's
+                tables have memoir-ai names, or a migration failed.
         """
         if sql:
             start = from_revision if from_revision is not None else self._offline_start()
             target = revision if start in (None, "base") else f"{start}:{revision}"
             return self._offline_sql(lambda cfg: command.upgrade(cfg, target, sql=True))
 
-        def run(connection: Connection) -> str | None:
-            self._check_known(self._current_revision(connection))
-            self._alembic(connection, lambda cfg: command.upgrade(cfg, revision))
-            return self._current_revision(connection)
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._check_known(previous)
+            self._refuse_clashes(connection)
+            diagnosis = self._recover(connection, previous)
+            current = self._current_revision(connection)
+            target = self.revisions.resolve(revision, current)
+            if target is not None and (current is None or self._after(target, current)):
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, target))
+            elif target != current:
+                raise MigrationError(
+                    f"{self.database_url} is at {current}; {revision} is not ahead of it.",
+                    remedy=f"use `memoir db downgrade {revision}` to go back.",
+                )
+            return self._change(connection, previous, diagnosis.problem)
 
         return self._run_locked(run)
 
     @overload
-    def downgrade(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+    def downgrade(
+        self, revision: str, *, sql: Literal[False] = False, confirm: bool = False
+    ) -> RevisionChange: ...
 
     @overload
     def downgrade(
@@ -226,13 +289,29 @@ class MigrationManager:
     ) -> str: ...
 
     def downgrade(
-        self, revision: str, *, sql: bool = False, from_revision: str | None = None
-    ) -> str | None:
+        self,
+        revision: str,
+        *,
+        sql: bool = False,
+        from_revision: str | None = None,
+        confirm: bool = False,
+    ) -> RevisionChange | str:
         """Downgrade to ``revision`` (``"base"`` removes the schema; it destroys data).
 
+        Args:
+            revision: an id, a step back such as ``-1``, or ``base``.
+            sql: return the SQL text instead of running it.
+            from_revision: with ``sql``, the revision to start from (default:
+                the database's current revision).
+            confirm: must be True when the tables the downgrade drops hold rows.
+
         Returns:
-            The revision now current, or (``sql=True``) the SQL text, starting
-            from ``from_revision`` (default: the database's current revision).
+            What changed, or (``sql=True``) the SQL text.
+
+        Raises:
+            MigrationError: the downgrade would drop rows and ``confirm`` is
+                not True (nothing was touched; the message counts them), the
+                revision does not exist, or the database must be repaired first.
         """
         if sql:
             start = from_revision if from_revision is not None else self._offline_start()
@@ -245,41 +324,68 @@ class MigrationManager:
                 lambda cfg: command.downgrade(cfg, f"{start}:{revision}", sql=True)
             )
 
-        def run(connection: Connection) -> str | None:
-            self._check_known(self._current_revision(connection))
-            self._alembic(connection, lambda cfg: command.downgrade(cfg, revision))
-            return self._current_revision(connection)
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._check_known(previous)
+            target = self.revisions.resolve(revision, previous)
+            if target is not None and previous is not None and self._after(target, previous):
+                raise MigrationError(
+                    f"{self.database_url} is at {previous}; {revision} is not behind it.",
+                    remedy=f"use `memoir db upgrade {revision}` to go forward.",
+                )
+            self._require_consistent(connection, previous)
+            check_rows_kept(connection, self.database_url, previous, target, revision, confirm)
+            self._alembic(connection, lambda cfg: command.downgrade(cfg, target or "base"))
+            return self._change(connection, previous, None)
 
         return self._run_locked(run)
 
     @overload
-    def stamp(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+    def stamp(self, revision: str, *, sql: Literal[False] = False) -> RevisionChange: ...
 
     @overload
-    def stamp(self, revision: str, *, sql: Literal[True]) -> str: ...
+    def stamp(
+        self, revision: str, *, sql: Literal[True], from_revision: str | None = None
+    ) -> str: ...
 
-    def stamp(self, revision: str, *, sql: bool = False) -> str | None:
+    def stamp(
+        self, revision: str, *, sql: bool = False, from_revision: str | None = None
+    ) -> RevisionChange | str:
         """Record ``revision`` as current without running any migration.
 
         Returns:
-            The revision now current, or (``sql=True``) the SQL that would record it.
-        """
-        if revision not in ("head", "base"):
-            self._check_known(revision)
-        if sql:
-            return self._offline_sql(lambda cfg: command.stamp(cfg, revision, sql=True))
+            What changed, or (``sql=True``) the SQL that would record it: an
+            UPDATE of the version row when the database (or ``from_revision``)
+            already records a revision, else the version table and an INSERT.
 
-        def run(connection: Connection) -> str | None:
-            self._alembic(connection, lambda cfg: command.stamp(cfg, revision, purge=True))
-            return self._current_revision(connection)
+        Raises:
+            MigrationError: ``revision`` does not exist in this memoir-ai.
+        """
+        target = self.revisions.resolve(revision) if revision != "base" else None
+        if sql:
+            start = from_revision if from_revision is not None else self._offline_start()
+            if start not in (None, "base"):
+                start = self.revisions.resolve(start)
+            label = target or "base"
+            span = label if start in (None, "base") else f"{start}:{label}"
+            return self._offline_sql(lambda cfg: command.stamp(cfg, span, sql=True))
+
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._alembic(connection, lambda cfg: command.stamp(cfg, target or "base", purge=True))
+            return self._change(connection, previous, None)
 
         return self._run_locked(run)
 
     def reset_database(self, confirm: bool = False) -> InitializationResult:
         """Drop every memoir-ai table and rebuild the schema at head. This destroys all data.
 
+        Only memoir-ai's own tables are dropped: never another application's,
+        even one with a memoir-ai name (then nothing is dropped at all).
+
         Raises:
-            MigrationError: ``confirm`` is not True; nothing was touched.
+            MigrationError: ``confirm`` is not True, or another application's
+                tables have memoir-ai names; nothing was touched.
         """
         if confirm is not True:
             raise MigrationError(
@@ -289,11 +395,10 @@ class MigrationManager:
             )
 
         def reset(connection: Connection) -> InitializationResult:
+            ownership = self._refuse_clashes(connection)
             present = set(inspect(connection).get_table_names())
             doomed = MetaData()
-            doomed.reflect(
-                connection, only=sorted(present & {*Base.metadata.tables, VERSION_TABLE})
-            )
+            doomed.reflect(connection, only=sorted(ownership.owned | (present & {VERSION_TABLE})))
             doomed.drop_all(connection)
             connection.commit()
             logger.warning("Dropped %d tables of %s.", len(doomed.tables), self.database_url)
@@ -315,20 +420,36 @@ class MigrationManager:
             error = as_database_error(exc, self.engine.url)
             if isinstance(error, DatabaseConnectionError):
                 raise error from exc
-            remedy = "see `memoir db status` and `memoir db validate`"
-            if connection.dialect.name == "mysql":
-                remedy += (
-                    "; MySQL/MariaDB cannot roll back schema changes, so a half-applied "
-                    "migration may need a manual fix and `memoir db stamp`"
-                )
             raise MigrationError(
-                f"A migration failed on {self.database_url}: {error.message}", remedy=remedy + "."
+                f"A migration failed on {self.database_url}: {error.message}",
+                remedy="see `memoir db validate`; if it reports an interrupted migration, "
+                "`memoir db init` repairs it.",
             ) from exc
         connection.commit()
 
     def _run(self, work: Callable[[Connection], _T]) -> _T:
         with self._connection() as connection:
             return work(connection)
+
+    def _read(self, work: Callable[[Connection], _T]) -> _T:
+        """Run read-only ``work``; a missing SQLite file reads as an empty database, uncreated."""
+        if not self._sqlite_file_missing():
+            return self._run(work)
+        empty = create_engine("sqlite://")
+        try:
+            with empty.connect() as connection:
+                return work(connection)
+        finally:
+            empty.dispose()
+
+    def _sqlite_file_missing(self) -> bool:
+        url = self.engine.url
+        return (
+            url.get_backend_name() == "sqlite"
+            and not is_sqlite_memory(url)
+            and bool(url.database)
+            and not Path(str(url.database)).exists()
+        )
 
     def _run_locked(self, work: Callable[[Connection], _T]) -> _T:
         # The first connection goes through connect_with_retry (a server may be starting up).
@@ -356,55 +477,80 @@ class MigrationManager:
     def _check_known(self, revision: str | None) -> None:
         self.revisions.check_known(revision, self.database_url)
 
+    def _after(self, revision: str, other: str) -> bool:
+        return self.revisions.ids.index(revision) > self.revisions.ids.index(other)
+
     def _alembic_config(self, connection: Connection | None = None) -> Config:
         url = self.engine.url.render_as_string(hide_password=False)
         return alembic_config(url, connection)
+
+    @property
+    def _head_shape(self) -> Shape:
+        return metadata_shape(Base.metadata, self.head_revision)
+
+    def _change(
+        self, connection: Connection, previous: str | None, repaired: str | None
+    ) -> RevisionChange:
+        current = self._current_revision(connection)
+        return RevisionChange(self.database_url, previous, current, repaired)
 
     def _inspect_only(self, connection: Connection) -> InitializationResult:
         current = self._current_revision(connection)
         return self._result(connection, [], False, current, "inspected")
 
+    def _refuse_clashes(self, connection: Connection) -> Ownership:
+        ownership = classify_tables(connection, Base.metadata)
+        if ownership.clashing:
+            raise clash_error(self.database_url, connection.dialect.name, ownership)
+        return ownership
+
     def _initialize(self, connection: Connection, use_migrations: bool) -> InitializationResult:
         present = set(inspect(connection).get_table_names())
-        owned_present = present & set(Base.metadata.tables)
         current = self._current_revision(connection)
         self._check_known(current)
-        action: Literal["created", "upgraded", "adopted", "unchanged"]
-        if current is not None:
-            action = "unchanged" if current == self.head_revision else "upgraded"
-            if action == "upgraded":
-                logger.info("Upgrading %s from %s.", self.database_url, current)
-                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
-        elif owned_present:
-            self._adopt(connection)
-            action = "adopted"
-        else:
+        ownership = self._refuse_clashes(connection)
+        action: InitializationAction
+        diagnosis = self._recover(connection, current) if ownership.owned else None
+        if diagnosis is None:
             logger.info("Creating the memoir-ai schema in %s.", self.database_url)
             if use_migrations:
                 self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
             else:
                 Base.metadata.create_all(connection)
                 connection.commit()
-                self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+                self._alembic(connection, lambda cfg: command.stamp(cfg, "head", purge=True))
             action = "created"
+        else:
+            adopted = current is None and diagnosis.state == "misstamped"
+            if self._current_revision(connection) != self.head_revision:
+                logger.info("Upgrading %s to %s.", self.database_url, self.head_revision)
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
+                action = "upgraded"
+            else:
+                action = "unchanged"
+            if adopted:
+                action = "adopted"
+            elif diagnosis.state != "consistent":
+                action = "recovered"
         self._remember_settings(connection)
         created = sorted(set(inspect(connection).get_table_names()) - present)
-        return self._result(connection, created, action in ("created", "adopted"), current, action)
-
-    def _adopt(self, connection: Connection) -> None:
-        differences = schema_differences(connection, Base.metadata)
-        if differences:
-            lines = "; ".join(str(difference) for difference in differences)
-            raise MigrationError(
-                f"The database {self.database_url} has memoir-ai tables but no version table, "
-                f"and they do not match revision {self.head_revision}: {lines}.",
-                remedy="fix or move those tables, or start from an empty database "
-                "(memoir db reset --yes deletes them).",
-            )
-        logger.info(
-            "Adopting the existing tables of %s at %s.", self.database_url, self.head_revision
+        return self._result(
+            connection,
+            created,
+            action in ("created", "adopted"),
+            current,
+            action,
+            None if diagnosis is None else diagnosis.problem,
         )
-        self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+
+    def _require_consistent(self, connection: Connection, current: str | None) -> None:
+        require_consistent(connection, current, self._head_shape, self.database_url)
+
+    def _recover(self, connection: Connection, current: str | None) -> Diagnosis:
+        def stamp(revision: str) -> None:
+            self._alembic(connection, lambda cfg: command.stamp(cfg, revision, purge=True))
+
+        return repair(connection, current, self._head_shape, self.database_url, stamp)
 
     def _remember_settings(self, connection: Connection) -> None:
         with Session(connection) as session:
@@ -418,7 +564,8 @@ class MigrationManager:
         created: list[str],
         initialized: bool,
         previous: str | None,
-        action: Literal["created", "upgraded", "adopted", "unchanged", "inspected"],
+        action: InitializationAction,
+        repaired: str | None = None,
     ) -> InitializationResult:
         current = self._current_revision(connection)
         return InitializationResult(
@@ -429,6 +576,7 @@ class MigrationManager:
             pending_migrations=self._pending(current),
             previous_revision=previous,
             action=action,
+            repaired=repaired,
         )
 
     def _offline_start(self) -> str | None:
