@@ -34,7 +34,8 @@ def _add_foreign_table(url: str, name: str) -> None:
             )
             connection.execute(
                 text(
-                    f"INSERT INTO {name} (id, label, created_at) VALUES (1, 'a', 'x'), (2, 'b', 'y')"
+                    f"INSERT INTO {name} (id, label, created_at) "
+                    "VALUES (1, 'a', 'x'), (2, 'b', 'y')"
                 )
             )
             connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))

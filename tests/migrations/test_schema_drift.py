@@ -96,7 +96,9 @@ def test_each_dropped_rule_is_reported_by_name(weakened: MigrationManager) -> No
         for check in checks:
             assert f"{table}: missing check constraint {check}" in report.problems
         assert set(checks) <= set(report.table(table).missing_constraints)
-    generated = [line for line in report.problems if line.startswith("categories: column parent_key")]
+    generated = [
+        line for line in report.problems if line.startswith("categories: column parent_key")
+    ]
     assert generated and "is not generated" in generated[0] and "coalesce" in generated[0]
     assert f"chunks: missing unique constraint {UNIQUE} (source_id, position)" in report.problems
     assert f"chunks: missing foreign key {FOREIGN_KEY} (category_id)" in report.problems
