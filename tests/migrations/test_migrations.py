@@ -163,8 +163,11 @@ def test_final_schema(manager: MigrationManager) -> None:
         "ix_categories_level",
     }
     assert index_names("chunks") >= {
-        "ix_chunks_category_id", "ix_chunks_source_id", "ix_chunks_created_at"
+        "ix_chunks_category_id", "ix_chunks_source_id", "ix_chunks_created_at",
+        "ix_chunks_category_id_created_at_id",
     }  # fmt: skip
+    leaf_index = next(i for i in snapshot["chunks"]["indexes"] if i[0].endswith("_created_at_id"))
+    assert leaf_index[1] == ("category_id", "created_at", "id")
     uniques = {table: {u[1] for u in snapshot[table]["unique"]} for table in snapshot}
     assert uniques["categories"] >= {("parent_key", "name"), ("id", "level")}
     assert ("source_id", "position") in uniques["chunks"]
