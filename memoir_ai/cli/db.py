@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from memoir_ai.database.migration_manager import (
         InitializationResult,
         MigrationManager,
+        RevisionChange,
         SchemaValidation,
     )
 
@@ -37,6 +38,8 @@ _FROM_HELP = (
     "With --sql: the revision to start from (default: the database's current one). "
     "REVISION may also be written FROM:TO."
 )
+# `memoir db downgrade -1`: a step back is an argument, not an unknown option.
+_STEPS = {"ignore_unknown_options": True}
 
 
 def _manager(ctx: typer.Context) -> MigrationManager:
@@ -53,7 +56,9 @@ def _print_sql(sql: str) -> None:
 
 def _split_range(revision: str, from_revision: str | None) -> tuple[str, str | None]:
     """Accept Alembic's ``FROM:TO`` form for offline SQL."""
-    if ":" in revision and from_revision is None:
+    if ":" in revision:
+        if from_revision is not None:
+            raise typer.BadParameter("give the start either as FROM:TO or with --from, not both.")
         start, _, target = revision.partition(":")
         return target, start
     return revision, from_revision
@@ -75,6 +80,7 @@ def _describe_init(result: InitializationResult) -> str:
         "created": f"Created the schema through the migrations (tables: {tables}).",
         "upgraded": f"Upgraded the schema from {result.previous_revision}.",
         "adopted": "Adopted the existing tables (they match the models) under migration control.",
+        "recovered": f"Repaired: {result.repaired}; the schema is now at the newest revision.",
         "unchanged": "The schema is already at the newest revision; nothing to do.",
     }.get(result.action, "Inspected the database.")
 
@@ -125,7 +131,11 @@ def status(ctx: typer.Context) -> None:
     width = max((len(table.name) for table in report.table_info), default=0)
     for table in report.table_info:
         rows = "missing" if not table.exists else _rows(table.row_count)
+        if table.clashes:
+            rows = "another application's table of this name (names clash; not memoir-ai's)"
         out.print(f"  {table.name:<{width}}  {rows}")
+    if not report.is_valid:
+        out.print(f"Fix: {report.remedy}")
 
 
 @db_app.command("upgrade")
@@ -143,7 +153,7 @@ def upgrade(
     _migrate(ctx, "upgrade", revision, sql=sql, from_revision=from_revision)
 
 
-@db_app.command("downgrade")
+@db_app.command("downgrade", context_settings=_STEPS)
 def downgrade(
     ctx: typer.Context,
     revision: Annotated[
@@ -153,9 +163,18 @@ def downgrade(
     from_revision: Annotated[
         str | None, typer.Option("--from", metavar="REV", help=_FROM_HELP)
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Confirm that rows in the tables it drops may be destroyed."),
+    ] = False,
 ) -> None:
-    """Revert the migrations down to REVISION (base removes the schema and all its data)."""
-    _migrate(ctx, "downgrade", revision, sql=sql, from_revision=from_revision)
+    """Revert the migrations down to REVISION (refused without --yes if it would delete rows)."""
+    _migrate(ctx, "downgrade", revision, sql=sql, from_revision=from_revision, confirm=yes)
+
+
+def _check_from(sql: bool, from_revision: str | None) -> None:
+    if from_revision is not None and not sql:
+        raise typer.BadParameter("--from only applies with --sql.", param_hint="--from")
 
 
 def _migrate(
@@ -165,16 +184,35 @@ def _migrate(
     *,
     sql: bool,
     from_revision: str | None,
+    confirm: bool = False,
 ) -> None:
     """Run ``MigrationManager.upgrade`` or ``.downgrade``, or print its SQL with ``--sql``."""
+    _check_from(sql, from_revision)
     with _manager(ctx) as manager:
-        move = manager.upgrade if direction == "upgrade" else manager.downgrade
         if sql:
             target, start = _split_range(revision, from_revision)
+            move = manager.upgrade if direction == "upgrade" else manager.downgrade
             _print_sql(move(target, sql=True, from_revision=start))
             return
-        current = move(revision)
-    console().print(f"{direction.capitalize()}d {manager.database_url} to {current or 'base'}.")
+        if direction == "upgrade":
+            change = manager.upgrade(revision)
+        else:
+            change = manager.downgrade(revision, confirm=confirm)
+    _print_change(change, f"{direction.capitalize()}d")
+
+
+def _print_change(change: RevisionChange, verb: str) -> None:
+    out = console()
+    if change.repaired:
+        out.print(f"Repaired first: {change.repaired}.")
+    if not change.changed:
+        out.print(
+            f"Nothing to do: {change.database_url} is already at "
+            f"{change.current_revision or 'base'}."
+        )
+        return
+    preposition = "at" if verb == "Stamped" else "to"
+    out.print(f"{verb} {change.database_url} {preposition} {change.current_revision or 'base'}.")
 
 
 @db_app.command("history")
@@ -212,31 +250,30 @@ def validate(ctx: typer.Context) -> None:
 
 
 def _invalid(url: str, report: SchemaValidation) -> MigrationError:
-    if report.current_revision is None and not report.extra_tables and not report.tables_exist:
-        remedy = "run `memoir db init`."
-    elif report.pending_migrations:
-        remedy = "run `memoir db upgrade`."
-    else:
-        remedy = "see the problems listed above; `memoir db reset --yes` rebuilds the schema."
     return MigrationError(
         f"The schema of {url} does not match this memoir-ai ({len(report.problems)} problem(s)).",
-        remedy=remedy,
+        remedy=report.remedy,
     )
 
 
-@db_app.command("stamp")
+@db_app.command("stamp", context_settings=_STEPS)
 def stamp(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Revision to record: head, base or an id.")],
     sql: Annotated[bool, typer.Option("--sql", help=_SQL_HELP)] = False,
+    from_revision: Annotated[
+        str | None, typer.Option("--from", metavar="REV", help=_FROM_HELP)
+    ] = None,
 ) -> None:
     """Record REVISION as the current one without running any migration."""
+    _check_from(sql, from_revision)
     with _manager(ctx) as manager:
         if sql:
-            _print_sql(manager.stamp(revision, sql=True))
+            target, start = _split_range(revision, from_revision)
+            _print_sql(manager.stamp(target, sql=True, from_revision=start))
             return
-        current = manager.stamp(revision)
-    console().print(f"Stamped {manager.database_url} at {current or 'base'}.")
+        change = manager.stamp(revision)
+    _print_change(change, "Stamped")
 
 
 @db_app.command("reset")

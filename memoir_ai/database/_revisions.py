@@ -7,6 +7,7 @@ know (a database written by a newer memoir-ai).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -111,6 +112,46 @@ class RevisionCatalog:
             "it was probably written by a newer memoir-ai.",
             remedy="upgrade memoir-ai (pip install -U memoir-ai) or point --db at another "
             "database.",
+        )
+
+    def resolve(self, target: str, current: str | None = None) -> str | None:
+        """The revision id ``target`` names (None: base), as Alembic would read it.
+
+        ``target`` is head, base, an id or a unique prefix of one, a step
+        relative to ``current`` (``-1``, ``+2``) or to a revision (``head-1``).
+
+        Raises:
+            MigrationError: no revision of this memoir-ai has that name, or
+                the step goes past base or head.
+        """
+        relative = re.fullmatch(r"(?P<anchor>.*?)(?P<step>[+-]\d+)", target)
+        if relative is None:
+            return self._named(target)
+        anchor = relative["anchor"]
+        start = self._named(anchor) if anchor else current
+        position = (self.ids.index(start) + 1 if start is not None else 0) + int(relative["step"])
+        if not 0 <= position <= len(self.ids):
+            raise MigrationError(
+                f"Revision {target!r} goes past "
+                f"{'base' if position < 0 else 'head'} (from {start or 'base'}).",
+                remedy="choose a revision listed by `memoir db history`.",
+            )
+        return self.ids[position - 1] if position else None
+
+    def _named(self, name: str) -> str | None:
+        if name in ("head", "heads"):
+            return self.head
+        if name == "base":
+            return None
+        matches = [revision for revision in self.ids if revision.startswith(name)] if name else []
+        if name in self.ids:
+            return name
+        if len(matches) == 1:
+            return matches[0]
+        raise MigrationError(
+            f"Revision {name!r} does not exist in this memoir-ai (it knows "
+            f"{', '.join(self.ids)}, plus head, base and steps such as -1).",
+            remedy="choose a revision listed by `memoir db history`.",
         )
 
     def history(self, current: str | None) -> list[MigrationInfo]:

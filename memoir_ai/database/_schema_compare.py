@@ -11,15 +11,23 @@ validates or adopts a database, so both must ignore exactly the same things:
   no memoir-ai column has a server default, which the schema test asserts.
 
 Types are compared (``compare_type=True``); Alembic already treats MySQL's
-``TINYINT(1)``/``BOOL`` and MariaDB's ``LONGTEXT``/``JSON`` as equal.
+``TINYINT(1)``/``BOOL`` and MariaDB's ``LONGTEXT``/``JSON`` as equal. Alembic
+compares unique constraints and foreign keys but neither CHECK constraints nor
+generated columns, which hold the tree's rules; :func:`schema_differences`
+adds both, by name: a CHECK constraint the models declare must exist under its
+convention name (its text is written differently by every backend, so only
+its presence is compared), and a generated column must be generated from the
+same expression (compared with spaces, quotes and parentheses removed).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import CheckConstraint, Connection, MetaData, Table, inspect
+from sqlalchemy.engine import Inspector
 
 # Our own version table, so a database shared with an application that uses
 # Alembic itself keeps both histories apart.
@@ -27,10 +35,12 @@ from memoir_ai.database.migrations import VERSION_TABLE
 
 __all__ = [
     "VERSION_TABLE",
+    "DifferenceKind",
     "SchemaDifference",
     "compare_options",
     "describe_differences",
     "memoir_table_names",
+    "normalise_sql",
     "schema_differences",
 ]
 
@@ -40,9 +50,14 @@ def memoir_table_names(metadata: MetaData) -> frozenset[str]:
     return frozenset(metadata.tables)
 
 
-def compare_options(metadata: MetaData) -> dict[str, Any]:
-    """Keyword arguments for ``MigrationContext.configure`` / ``context.configure``."""
-    owned = memoir_table_names(metadata)
+def compare_options(metadata: MetaData, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Keyword arguments for ``MigrationContext.configure`` / ``context.configure``.
+
+    Args:
+        metadata: the models.
+        skip: tables to leave out (another application's tables with memoir-ai names).
+    """
+    owned = memoir_table_names(metadata) - skip
 
     def include_object(
         obj: object,
@@ -73,6 +88,8 @@ DifferenceKind = Literal[
     "extra_column",
     "missing_index",
     "extra_index",
+    "missing_constraint",
+    "extra_constraint",
     "changed",
 ]
 
@@ -98,10 +115,10 @@ _KINDS: dict[str, tuple[DifferenceKind, str]] = {
     "remove_column": ("extra_column", "unexpected column"),
     "add_index": ("missing_index", "missing index"),
     "remove_index": ("extra_index", "unexpected index"),
-    "add_constraint": ("missing_index", "missing unique constraint"),
-    "remove_constraint": ("extra_index", "unexpected unique constraint"),
-    "add_fk": ("changed", "missing foreign key"),
-    "remove_fk": ("changed", "unexpected foreign key"),
+    "add_constraint": ("missing_constraint", "missing unique constraint"),
+    "remove_constraint": ("extra_constraint", "unexpected unique constraint"),
+    "add_fk": ("missing_constraint", "missing foreign key"),
+    "remove_fk": ("extra_constraint", "unexpected foreign key"),
 }
 
 
@@ -141,10 +158,93 @@ def _table_and_name(operation: str, diff: tuple[Any, ...]) -> tuple[str, str]:
     return str(item.table.name if item.table is not None else item.parent.name), label
 
 
-def schema_differences(connection: Connection, metadata: MetaData) -> list[SchemaDifference]:
-    """How the live schema differs from ``metadata``, by Alembic's autogenerate comparison."""
+def schema_differences(
+    connection: Connection, metadata: MetaData, skip: frozenset[str] = frozenset()
+) -> list[SchemaDifference]:
+    """How the live schema differs from ``metadata``: Alembic's comparison, CHECKs, generated.
+
+    Args:
+        connection: the database to inspect.
+        metadata: the models.
+        skip: tables to leave out (another application's tables with memoir-ai names).
+    """
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    context = MigrationContext.configure(connection, opts=compare_options(metadata))
-    return describe_differences(compare_metadata(context, metadata))
+    context = MigrationContext.configure(connection, opts=compare_options(metadata, skip))
+    differences = describe_differences(compare_metadata(context, metadata))
+    inspector = inspect(connection)
+    present = set(inspector.get_table_names()) - skip
+    for table in metadata.sorted_tables:
+        if table.name in present:
+            differences += _check_differences(inspector, table)
+            differences += _computed_differences(inspector, table)
+    return differences
+
+
+def normalise_sql(sql: object) -> str:
+    """SQL text without spaces, quotes, backticks and parentheses, lower case."""
+    return re.sub(r"[\s()`\"]", "", str(sql)).lower()
+
+
+def _check_differences(inspector: Inspector, table: Table) -> list[SchemaDifference]:
+    expected = {
+        str(constraint.name)
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint) and constraint.name
+    }
+    columns = {column.name for column in table.columns}
+    live: dict[str, str] = {}
+    for check in inspector.get_check_constraints(table.name):
+        name = str(check["name"] or "")
+        # MariaDB adds CHECK (json_valid(col)) named after a JSON column by itself.
+        if name in columns and normalise_sql(check["sqltext"]).startswith("json_valid"):
+            continue
+        live[name] = str(check["sqltext"])
+    found = [
+        SchemaDifference(table.name, "missing_constraint", name, f"missing check constraint {name}")
+        for name in sorted(expected - set(live))
+    ]
+    found += [
+        SchemaDifference(
+            table.name,
+            "extra_constraint",
+            name or live[name],
+            f"unexpected check constraint {name or 'unnamed'} ({live[name]})",
+        )
+        for name in sorted(set(live) - expected)
+    ]
+    return found
+
+
+def _computed_differences(inspector: Inspector, table: Table) -> list[SchemaDifference]:
+    live = {
+        str(column["name"]): column.get("computed") for column in inspector.get_columns(table.name)
+    }
+    found: list[SchemaDifference] = []
+    for column in table.columns:
+        if column.name not in live:
+            continue  # reported as a missing column
+        reflected = live[column.name]
+        expected = column.computed
+        if expected is None and reflected is None:
+            continue
+        if expected is None:
+            detail = (
+                f"column {column.name} is generated as {reflected['sqltext']}, "  # type: ignore[index]
+                "the models expect a plain column"
+            )
+        elif reflected is None:
+            detail = (
+                f"column {column.name} is not generated, the models generate it as "
+                f"{expected.sqltext}"
+            )
+        elif normalise_sql(reflected["sqltext"]) != normalise_sql(expected.sqltext):
+            detail = (
+                f"column {column.name} is generated as {reflected['sqltext']}, the models "
+                f"generate it as {expected.sqltext}"
+            )
+        else:
+            continue
+        found.append(SchemaDifference(table.name, "changed", column.name, detail))
+    return found

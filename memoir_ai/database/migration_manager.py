@@ -11,49 +11,48 @@ their location is set programmatically, never taken from the working directory.
 
 from __future__ import annotations
 
-import io
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from types import TracebackType
+from dataclasses import replace
 from typing import Literal, TypeVar, overload
 
 from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, MetaData, inspect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, MetaData, inspect
 from sqlalchemy.orm import Session
 
-from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database._locks import migration_lock
+from memoir_ai.database._downgrade_guard import check_rows_kept
+from memoir_ai.database._manager_base import ManagerBase
+from memoir_ai.database._ownership import Ownership, clash_error, classify_tables
+from memoir_ai.database._recovery import (
+    Diagnosis,
+    diagnose,
+    metadata_shape,
+    repair,
+    require_consistent,
+)
 from memoir_ai.database._revisions import (
     MIGRATIONS_DIR,
-    RevisionCatalog,
-    alembic_config,
-    recorded_revision,
 )
-from memoir_ai.database._schema_compare import VERSION_TABLE, schema_differences
+from memoir_ai.database._schema_compare import VERSION_TABLE
 from memoir_ai.database._schema_report import (
     UPGRADE_COMMAND,
+    InitializationAction,
     InitializationResult,
     MigrationInfo,
+    RevisionChange,
     SchemaValidation,
     validate_schema,
 )
-from memoir_ai.database.engine import DatabaseManager, as_database_error
+from memoir_ai.database._schema_shapes import Shape
 from memoir_ai.database.models import Base
 from memoir_ai.database.repository import remember_settings
-from memoir_ai.database.urls import is_sqlite_memory
-from memoir_ai.errors import DatabaseConnectionError, MigrationError
+from memoir_ai.errors import MigrationError
 
 __all__ = [
     "MIGRATIONS_DIR",
     "InitializationResult",
     "MigrationInfo",
     "MigrationManager",
+    "RevisionChange",
     "SchemaValidation",
 ]
 
@@ -62,61 +61,18 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class MigrationManager:
+class MigrationManager(ManagerBase):
     """Creates, inspects, upgrades, downgrades, validates and resets one database.
 
     Use it as a context manager (or call :meth:`close`) to release its
     connections; an engine passed in is borrowed and left open.
     """
 
-    def __init__(self, config: MemoirAIConfig, *, engine: Engine | None = None) -> None:
-        """Prepare the manager; nothing connects until a method needs the database."""
-        self.config = config
-        self.database = DatabaseManager(config, engine=engine)
-        self.revisions = RevisionCatalog()
-
-    def __enter__(self) -> MigrationManager:
-        """Use the manager in a ``with`` block that closes it."""
-        return self
-
-    def __exit__(
-        self,
-        _type: type[BaseException] | None,
-        _exc: BaseException | None,
-        _tb: TracebackType | None,
-    ) -> None:
-        """Close the manager's own connections."""
-        self.close()
-
-    def close(self) -> None:
-        """Dispose of the engine if this manager created it."""
-        self.database.dispose()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine of the configured database (created on first use)."""
-        return self.database.engine
-
-    @property
-    def database_url(self) -> str:
-        """The database URL with its password hidden."""
-        return self.database.masked_url
-
-    @property
-    def script(self) -> ScriptDirectory:
-        """Alembic's view of the revisions shipped with this version of memoir-ai."""
-        return self.revisions.script
-
-    @property
-    def head_revision(self) -> str:
-        """The newest revision this code knows."""
-        return self.revisions.head
-
     # -- reading the state --------------------------------------------------------------
 
     def get_current_revision(self) -> str | None:
         """The revision the database is at, or None if it is not under migration control."""
-        return self._run(self._current_revision)
+        return self._read(self._current_revision)
 
     def get_pending_migrations(self) -> list[str]:
         """Revisions not yet applied, oldest first (all of them for a new database).
@@ -124,20 +80,41 @@ class MigrationManager:
         Raises:
             MigrationError: the database is at a revision this code does not know.
         """
-        return self._run(lambda connection: self._pending(self._current_revision(connection)))
+        return self._read(lambda connection: self._pending(self._current_revision(connection)))
 
     def get_migration_history(self) -> list[MigrationInfo]:
         """Every revision this code knows, oldest first, marked current and applied."""
         return self.revisions.history(self.get_current_revision())
 
     def validate_database_schema(self) -> SchemaValidation:
-        """Compare the live schema with the models: revision, tables, columns, indexes, rows."""
+        """Compare the live schema with the models: revision, tables, columns, indexes, constraints.
+
+        Tables of another application are never counted; one that has a
+        memoir-ai name is reported as a clash. A version table that does not
+        tell the truth (a mis-stamped or half-migrated database) is diagnosed,
+        with the command that repairs it in ``remedy``.
+        """
 
         def validate(connection: Connection) -> SchemaValidation:
             current = self._current_revision(connection)
-            return validate_schema(connection, self.revisions, Base.metadata, current)
+            ownership = classify_tables(connection, Base.metadata)
+            report = validate_schema(
+                connection,
+                self.revisions,
+                Base.metadata,
+                current,
+                ownership,
+                lambda: diagnose(connection, current, ownership.owned, self._head_shape),
+            )
+            if self._sqlite_file_missing():
+                return replace(
+                    report,
+                    problems=[f"the SQLite file {self.engine.url.database} does not exist"],
+                    remedy="check the path given to --db, or run `memoir db init` to create it.",
+                )
+            return report
 
-        return self._run(validate)
+        return self._read(validate)
 
     def require_current_schema(self) -> None:
         """Make sure the database is at this code's head revision.
@@ -169,8 +146,14 @@ class MigrationManager:
 
         A new database is created through the migrations; one under migration
         control is upgraded; tables without a version table are adopted
-        (stamped) if they match the models. The settings that shape the data
-        (hierarchy depth) are then recorded or checked.
+        (stamped) if they match the models. A database whose version table
+        does not tell the truth is repaired first, under the migration lock:
+        one mis-stamped is stamped at the revision its tables match; one left
+        part way by an interrupted upgrade has the half-made (empty) tables
+        and indexes of that revision removed, and the revision runs again.
+        The settings that shape the data (hierarchy depth) are then recorded
+        or checked. Tables of another application are never touched; if one
+        has a memoir-ai name, nothing is done and the error says so.
 
         Args:
             create_tables: False only inspects: nothing is created or upgraded.
@@ -179,16 +162,17 @@ class MigrationManager:
                 the migration tests prove), for tests and throwaway databases.
 
         Raises:
-            MigrationError: the revision is newer than this code, or existing
-                tables do not match the models (the message lists how).
+            MigrationError: the revision is newer than this code, existing
+                tables do not match any revision (the message lists how), or
+                another application's tables have memoir-ai's names.
             ConfigurationError: the database holds a tree of another depth.
         """
         if not create_tables:
-            return self._run(self._inspect_only)
+            return self._read(self._inspect_only)
         return self._run_locked(lambda connection: self._initialize(connection, use_migrations))
 
     @overload
-    def upgrade(self, revision: str = "head", *, sql: Literal[False] = False) -> str | None: ...
+    def upgrade(self, revision: str = "head", *, sql: Literal[False] = False) -> RevisionChange: ...
 
     @overload
     def upgrade(
@@ -197,28 +181,49 @@ class MigrationManager:
 
     def upgrade(
         self, revision: str = "head", *, sql: bool = False, from_revision: str | None = None
-    ) -> str | None:
+    ) -> RevisionChange | str:
         """Upgrade to ``revision``; with ``sql=True`` return the SQL instead of running it.
 
+        A mis-stamped or half-migrated database is repaired first, as in
+        :meth:`initialize_database`.
+
         Returns:
-            The revision now current, or (``sql=True``) the SQL text for a DBA
-            to review, starting from ``from_revision`` (default: the database's
-            current revision, or an empty database).
+            What changed (``changed`` is False when there was nothing to do),
+            or (``sql=True``) the SQL text for a DBA to review, starting from
+            ``from_revision`` (default: the database's current revision, or an
+            empty database).
+
+        Raises:
+            MigrationError: ``revision`` does not exist, another application's
+                tables have memoir-ai names, or a migration failed.
         """
         if sql:
             start = from_revision if from_revision is not None else self._offline_start()
             target = revision if start in (None, "base") else f"{start}:{revision}"
             return self._offline_sql(lambda cfg: command.upgrade(cfg, target, sql=True))
 
-        def run(connection: Connection) -> str | None:
-            self._check_known(self._current_revision(connection))
-            self._alembic(connection, lambda cfg: command.upgrade(cfg, revision))
-            return self._current_revision(connection)
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._check_known(previous)
+            self._refuse_clashes(connection)
+            diagnosis = self._recover(connection, previous)
+            current = self._current_revision(connection)
+            target = self.revisions.resolve(revision, current)
+            if target is not None and (current is None or self._after(target, current)):
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, target))
+            elif target != current:
+                raise MigrationError(
+                    f"{self.database_url} is at {current}; {revision} is not ahead of it.",
+                    remedy=f"use `memoir db downgrade {revision}` to go back.",
+                )
+            return self._change(connection, previous, diagnosis.problem)
 
         return self._run_locked(run)
 
     @overload
-    def downgrade(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+    def downgrade(
+        self, revision: str, *, sql: Literal[False] = False, confirm: bool = False
+    ) -> RevisionChange: ...
 
     @overload
     def downgrade(
@@ -226,13 +231,29 @@ class MigrationManager:
     ) -> str: ...
 
     def downgrade(
-        self, revision: str, *, sql: bool = False, from_revision: str | None = None
-    ) -> str | None:
+        self,
+        revision: str,
+        *,
+        sql: bool = False,
+        from_revision: str | None = None,
+        confirm: bool = False,
+    ) -> RevisionChange | str:
         """Downgrade to ``revision`` (``"base"`` removes the schema; it destroys data).
 
+        Args:
+            revision: an id, a step back such as ``-1``, or ``base``.
+            sql: return the SQL text instead of running it.
+            from_revision: with ``sql``, the revision to start from (default:
+                the database's current revision).
+            confirm: must be True when the tables the downgrade drops hold rows.
+
         Returns:
-            The revision now current, or (``sql=True``) the SQL text, starting
-            from ``from_revision`` (default: the database's current revision).
+            What changed, or (``sql=True``) the SQL text.
+
+        Raises:
+            MigrationError: the downgrade would drop rows and ``confirm`` is
+                not True (nothing was touched; the message counts them), the
+                revision does not exist, or the database must be repaired first.
         """
         if sql:
             start = from_revision if from_revision is not None else self._offline_start()
@@ -245,41 +266,68 @@ class MigrationManager:
                 lambda cfg: command.downgrade(cfg, f"{start}:{revision}", sql=True)
             )
 
-        def run(connection: Connection) -> str | None:
-            self._check_known(self._current_revision(connection))
-            self._alembic(connection, lambda cfg: command.downgrade(cfg, revision))
-            return self._current_revision(connection)
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._check_known(previous)
+            target = self.revisions.resolve(revision, previous)
+            if target is not None and previous is not None and self._after(target, previous):
+                raise MigrationError(
+                    f"{self.database_url} is at {previous}; {revision} is not behind it.",
+                    remedy=f"use `memoir db upgrade {revision}` to go forward.",
+                )
+            self._require_consistent(connection, previous)
+            check_rows_kept(connection, self.database_url, previous, target, revision, confirm)
+            self._alembic(connection, lambda cfg: command.downgrade(cfg, target or "base"))
+            return self._change(connection, previous, None)
 
         return self._run_locked(run)
 
     @overload
-    def stamp(self, revision: str, *, sql: Literal[False] = False) -> str | None: ...
+    def stamp(self, revision: str, *, sql: Literal[False] = False) -> RevisionChange: ...
 
     @overload
-    def stamp(self, revision: str, *, sql: Literal[True]) -> str: ...
+    def stamp(
+        self, revision: str, *, sql: Literal[True], from_revision: str | None = None
+    ) -> str: ...
 
-    def stamp(self, revision: str, *, sql: bool = False) -> str | None:
+    def stamp(
+        self, revision: str, *, sql: bool = False, from_revision: str | None = None
+    ) -> RevisionChange | str:
         """Record ``revision`` as current without running any migration.
 
         Returns:
-            The revision now current, or (``sql=True``) the SQL that would record it.
-        """
-        if revision not in ("head", "base"):
-            self._check_known(revision)
-        if sql:
-            return self._offline_sql(lambda cfg: command.stamp(cfg, revision, sql=True))
+            What changed, or (``sql=True``) the SQL that would record it: an
+            UPDATE of the version row when the database (or ``from_revision``)
+            already records a revision, else the version table and an INSERT.
 
-        def run(connection: Connection) -> str | None:
-            self._alembic(connection, lambda cfg: command.stamp(cfg, revision, purge=True))
-            return self._current_revision(connection)
+        Raises:
+            MigrationError: ``revision`` does not exist in this memoir-ai.
+        """
+        target = self.revisions.resolve(revision) if revision != "base" else None
+        if sql:
+            start = from_revision if from_revision is not None else self._offline_start()
+            if start not in (None, "base"):
+                start = self.revisions.resolve(start)
+            label = target or "base"
+            span = label if start in (None, "base") else f"{start}:{label}"
+            return self._offline_sql(lambda cfg: command.stamp(cfg, span, sql=True))
+
+        def run(connection: Connection) -> RevisionChange:
+            previous = self._current_revision(connection)
+            self._alembic(connection, lambda cfg: command.stamp(cfg, target or "base", purge=True))
+            return self._change(connection, previous, None)
 
         return self._run_locked(run)
 
     def reset_database(self, confirm: bool = False) -> InitializationResult:
         """Drop every memoir-ai table and rebuild the schema at head. This destroys all data.
 
+        Only memoir-ai's own tables are dropped: never another application's,
+        even one with a memoir-ai name (then nothing is dropped at all).
+
         Raises:
-            MigrationError: ``confirm`` is not True; nothing was touched.
+            MigrationError: ``confirm`` is not True, or another application's
+                tables have memoir-ai names; nothing was touched.
         """
         if confirm is not True:
             raise MigrationError(
@@ -289,11 +337,10 @@ class MigrationManager:
             )
 
         def reset(connection: Connection) -> InitializationResult:
+            ownership = self._refuse_clashes(connection)
             present = set(inspect(connection).get_table_names())
             doomed = MetaData()
-            doomed.reflect(
-                connection, only=sorted(present & {*Base.metadata.tables, VERSION_TABLE})
-            )
+            doomed.reflect(connection, only=sorted(ownership.owned | (present & {VERSION_TABLE})))
             doomed.drop_all(connection)
             connection.commit()
             logger.warning("Dropped %d tables of %s.", len(doomed.tables), self.database_url)
@@ -303,108 +350,73 @@ class MigrationManager:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _alembic(self, connection: Connection, action: Callable[[Config], object]) -> None:
-        try:
-            action(self._alembic_config(connection))
-        except CommandError as exc:
-            raise MigrationError(
-                f"Alembic refused on {self.database_url}: {exc}.",
-                remedy="check the revision name with `memoir db history`.",
-            ) from exc
-        except DBAPIError as exc:
-            error = as_database_error(exc, self.engine.url)
-            if isinstance(error, DatabaseConnectionError):
-                raise error from exc
-            remedy = "see `memoir db status` and `memoir db validate`"
-            if connection.dialect.name == "mysql":
-                remedy += (
-                    "; MySQL/MariaDB cannot roll back schema changes, so a half-applied "
-                    "migration may need a manual fix and `memoir db stamp`"
-                )
-            raise MigrationError(
-                f"A migration failed on {self.database_url}: {error.message}", remedy=remedy + "."
-            ) from exc
-        connection.commit()
+    @property
+    def _head_shape(self) -> Shape:
+        return metadata_shape(Base.metadata, self.head_revision)
 
-    def _run(self, work: Callable[[Connection], _T]) -> _T:
-        with self._connection() as connection:
-            return work(connection)
-
-    def _run_locked(self, work: Callable[[Connection], _T]) -> _T:
-        # The first connection goes through connect_with_retry (a server may be starting up).
-        first = self._first_connection()
-        with migration_lock(self.engine, first), self._connection() as connection:
-            return work(connection)
-
-    def _first_connection(self) -> Connection:
-        return self.database.connect()
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        try:
-            with self._first_connection() as connection:
-                yield connection
-        except DBAPIError as exc:
-            raise as_database_error(exc, self.engine.url) from exc
-
-    def _current_revision(self, connection: Connection) -> str | None:
-        return recorded_revision(connection, self.database_url)
-
-    def _pending(self, current: str | None) -> list[str]:
-        return self.revisions.pending(current, self.database_url)
-
-    def _check_known(self, revision: str | None) -> None:
-        self.revisions.check_known(revision, self.database_url)
-
-    def _alembic_config(self, connection: Connection | None = None) -> Config:
-        url = self.engine.url.render_as_string(hide_password=False)
-        return alembic_config(url, connection)
+    def _change(
+        self, connection: Connection, previous: str | None, repaired: str | None
+    ) -> RevisionChange:
+        current = self._current_revision(connection)
+        return RevisionChange(self.database_url, previous, current, repaired)
 
     def _inspect_only(self, connection: Connection) -> InitializationResult:
         current = self._current_revision(connection)
         return self._result(connection, [], False, current, "inspected")
 
+    def _refuse_clashes(self, connection: Connection) -> Ownership:
+        ownership = classify_tables(connection, Base.metadata)
+        if ownership.clashing:
+            raise clash_error(self.database_url, connection.dialect.name, ownership)
+        return ownership
+
     def _initialize(self, connection: Connection, use_migrations: bool) -> InitializationResult:
         present = set(inspect(connection).get_table_names())
-        owned_present = present & set(Base.metadata.tables)
         current = self._current_revision(connection)
         self._check_known(current)
-        action: Literal["created", "upgraded", "adopted", "unchanged"]
-        if current is not None:
-            action = "unchanged" if current == self.head_revision else "upgraded"
-            if action == "upgraded":
-                logger.info("Upgrading %s from %s.", self.database_url, current)
-                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
-        elif owned_present:
-            self._adopt(connection)
-            action = "adopted"
-        else:
+        ownership = self._refuse_clashes(connection)
+        action: InitializationAction
+        diagnosis = self._recover(connection, current) if ownership.owned else None
+        if diagnosis is None:
             logger.info("Creating the memoir-ai schema in %s.", self.database_url)
             if use_migrations:
                 self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
             else:
                 Base.metadata.create_all(connection)
                 connection.commit()
-                self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+                self._alembic(connection, lambda cfg: command.stamp(cfg, "head", purge=True))
             action = "created"
+        else:
+            adopted = current is None and diagnosis.state == "misstamped"
+            if self._current_revision(connection) != self.head_revision:
+                logger.info("Upgrading %s to %s.", self.database_url, self.head_revision)
+                self._alembic(connection, lambda cfg: command.upgrade(cfg, "head"))
+                action = "upgraded"
+            else:
+                action = "unchanged"
+            if adopted:
+                action = "adopted"
+            elif diagnosis.state != "consistent":
+                action = "recovered"
         self._remember_settings(connection)
         created = sorted(set(inspect(connection).get_table_names()) - present)
-        return self._result(connection, created, action in ("created", "adopted"), current, action)
-
-    def _adopt(self, connection: Connection) -> None:
-        differences = schema_differences(connection, Base.metadata)
-        if differences:
-            lines = "; ".join(str(difference) for difference in differences)
-            raise MigrationError(
-                f"The database {self.database_url} has memoir-ai tables but no version table, "
-                f"and they do not match revision {self.head_revision}: {lines}.",
-                remedy="fix or move those tables, or start from an empty database "
-                "(memoir db reset --yes deletes them).",
-            )
-        logger.info(
-            "Adopting the existing tables of %s at %s.", self.database_url, self.head_revision
+        return self._result(
+            connection,
+            created,
+            action in ("created", "adopted"),
+            current,
+            action,
+            None if diagnosis is None else diagnosis.problem,
         )
-        self._alembic(connection, lambda cfg: command.stamp(cfg, "head"))
+
+    def _require_consistent(self, connection: Connection, current: str | None) -> None:
+        require_consistent(connection, current, self._head_shape, self.database_url)
+
+    def _recover(self, connection: Connection, current: str | None) -> Diagnosis:
+        def stamp(revision: str) -> None:
+            self._alembic(connection, lambda cfg: command.stamp(cfg, revision, purge=True))
+
+        return repair(connection, current, self._head_shape, self.database_url, stamp)
 
     def _remember_settings(self, connection: Connection) -> None:
         with Session(connection) as session:
@@ -418,7 +430,8 @@ class MigrationManager:
         created: list[str],
         initialized: bool,
         previous: str | None,
-        action: Literal["created", "upgraded", "adopted", "unchanged", "inspected"],
+        action: InitializationAction,
+        repaired: str | None = None,
     ) -> InitializationResult:
         current = self._current_revision(connection)
         return InitializationResult(
@@ -429,25 +442,5 @@ class MigrationManager:
             pending_migrations=self._pending(current),
             previous_revision=previous,
             action=action,
+            repaired=repaired,
         )
-
-    def _offline_start(self) -> str | None:
-        url = self.engine.url
-        if url.get_backend_name() == "sqlite" and (
-            is_sqlite_memory(url) or not url.database or not Path(url.database).exists()
-        ):
-            return None  # never create a file just to learn it is empty
-        return self.get_current_revision()
-
-    def _offline_sql(self, action: Callable[[Config], object]) -> str:
-        buffer = io.StringIO()
-        config = self._alembic_config()
-        config.output_buffer = buffer
-        try:
-            action(config)
-        except CommandError as exc:
-            raise MigrationError(
-                f"Cannot write the SQL for {self.database_url}: {exc}.",
-                remedy="check the revisions with `memoir db history`.",
-            ) from exc
-        return buffer.getvalue()

@@ -239,6 +239,8 @@ class Chunk(TimestampMixin, Base):
         Index(None, "category_id"),
         Index(None, "source_id"),
         Index(None, "created_at"),
+        # A leaf is read in its order, WHERE category_id = ? ORDER BY created_at, id (0004).
+        Index(None, "category_id", "created_at", "id"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -323,6 +325,8 @@ class Source(TimestampMixin, Base):
 
 # Prompts and answers can be long; MySQL's TEXT stops at 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+# MySQL's FLOAT is single precision; the other backends' float is already 8 bytes (0004).
+DoubleFloat = Float().with_variant(mysql.DOUBLE(asdecimal=False), "mysql", "mariadb")
 
 
 class ContextualHelperVersion(Base):
@@ -373,7 +377,7 @@ class LLMCall(Base):
     # Groups the calls of one ingestion or one query.
     operation_id: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    latency_seconds: Mapped[float] = mapped_column(Float)
+    latency_seconds: Mapped[float] = mapped_column(DoubleFloat)
     input_tokens: Mapped[int] = mapped_column(Integer)
     output_tokens: Mapped[int] = mapped_column(Integer)
     requests: Mapped[int] = mapped_column(Integer, default=0)
@@ -381,7 +385,7 @@ class LLMCall(Base):
     # ok or error.
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
-    temperature: Mapped[float | None] = mapped_column(Float)
+    temperature: Mapped[float | None] = mapped_column(DoubleFloat)
     # native or tool: how the typed output travelled.
     structured_output: Mapped[str] = mapped_column(String(16))
     request_text: Mapped[str | None] = mapped_column(LongText)

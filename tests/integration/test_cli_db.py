@@ -161,3 +161,72 @@ def test_the_installed_console_script_on_a_server_from_the_environment(
     assert "Schema: valid" in status.stdout
     password = str(make_url(database_url).password)
     assert password not in init.stdout + init.stderr + status.stdout + status.stderr
+
+
+def test_every_db_command_does_what_its_help_says(database_url: str) -> None:
+    assert run(database_url, "init").exit_code == 0
+
+    at_head = run(database_url, "upgrade")
+    assert at_head.exit_code == 0, at_head.stderr
+    assert "Nothing to do: " in at_head.stdout and f"already at {HEAD}" in at_head.stdout
+
+    step_back = run(database_url, "downgrade", "-1")  # as in the README, no `--` needed
+    assert step_back.exit_code == 0, step_back.stderr
+    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == "0003"
+    assert "to 0003." in step_back.stdout
+
+    bogus = run(database_url, "stamp", "bogus")
+    assert bogus.exit_code == 1
+    assert "Revision 'bogus' does not exist" in bogus.stderr
+    assert "newer memoir-ai" not in bogus.stderr
+    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == "0003"
+
+    stamp_sql = run(database_url, "stamp", "--sql", "0001")
+    assert stamp_sql.exit_code == 0, stamp_sql.stderr
+    assert "UPDATE memoir_alembic_version SET version_num='0001'" in stamp_sql.stdout
+    assert "CREATE TABLE" not in stamp_sql.stdout
+    from_sql = run(database_url, "stamp", "--sql", "--from", "0002", "0001")
+    assert "WHERE memoir_alembic_version.version_num = '0002'" in from_sql.stdout
+    up_from = run(database_url, "upgrade", "--sql", "--from", "0002")
+    assert (
+        "CREATE TABLE llm_calls" in up_from.stdout and "CREATE TABLE sources" not in up_from.stdout
+    )
+    down_from = run(database_url, "downgrade", "--sql", "--from", "0003", "0002")
+    assert "DROP TABLE llm_calls" in down_from.stdout
+    no_sql = run(database_url, "upgrade", "--from", "0002")
+    assert no_sql.exit_code == 2 and "--from only applies with --sql" in no_sql.stderr
+
+    assert run(database_url, "upgrade").exit_code == 0
+
+
+def test_a_mis_stamped_database_is_diagnosed_with_the_fix_that_works(database_url: str) -> None:
+    assert run(database_url, "init").exit_code == 0
+    _execute(database_url, "UPDATE memoir_alembic_version SET version_num = '0001'")
+
+    validate = run(database_url, "validate")
+    assert validate.exit_code == 1
+    assert f"holds exactly what revision {HEAD} creates" in validate.stdout
+    assert f"`memoir db stamp {HEAD}`" in validate.stderr
+    status = run(database_url, "status")
+    assert f"Fix: run `memoir db stamp {HEAD}`" in status.stdout
+
+    fixed = run(database_url, "stamp", HEAD)  # the fix it names works
+    assert fixed.exit_code == 0, fixed.stderr
+    assert run(database_url, "validate").exit_code == 0
+
+    _execute(database_url, "UPDATE memoir_alembic_version SET version_num = '0002'")
+    upgraded = run(database_url, "upgrade")  # ...and upgrade no longer fails "already exists"
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert "Repaired first" in upgraded.stdout
+    assert run(database_url, "validate").exit_code == 0
+
+
+def test_status_on_a_mistyped_sqlite_path_creates_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'memoir-typo.db'}"
+    for command in (["status"], ["validate"], ["history"], ["upgrade", "--sql"]):
+        result = run(url, *command)
+        assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    status = run(url, "status")
+    assert status.exit_code == 0
+    assert "Fix: check the path given to --db" in status.stdout

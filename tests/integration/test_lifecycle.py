@@ -81,7 +81,7 @@ def test_a_database_at_head_is_left_alone(manager: MigrationManager) -> None:
 
 
 def test_upgrading_a_populated_database_keeps_every_row(manager: MigrationManager) -> None:
-    assert manager.upgrade("0001") == "0001"
+    assert manager.upgrade("0001").current_revision == "0001"
     with manager.engine.begin() as connection:
         insert_tree(connection)
         before = all_rows(connection, TABLES_AT_0001)
@@ -175,12 +175,12 @@ def test_a_revision_newer_than_the_code_is_refused_naming_both(
 
 def test_down_to_base_and_back_to_head(manager: MigrationManager) -> None:
     manager.initialize_database()
-    assert manager.downgrade("base") is None
+    assert manager.downgrade("base").current_revision is None
     assert table_names(manager) & TABLES_AT_HEAD == set()
     assert [entry.is_applied for entry in manager.get_migration_history()] == [False] * len(
         REVISIONS
     )
-    assert manager.upgrade() == HEAD
+    assert manager.upgrade().current_revision == HEAD
     assert manager.validate_database_schema().is_valid
     assert [entry.is_current for entry in manager.get_migration_history()] == [False] * (
         len(REVISIONS) - 1

@@ -43,16 +43,17 @@ def test_migrations_ship_inside_the_package() -> None:
         "0001_initial_schema.py",
         "0002_sources.py",
         "0003_audit_and_helper_history.py",
+        "0004_double_floats_leaf_index_backfill.py",
     ]
 
 
 def test_every_revision_upgrades_and_downgrades_step_by_step(manager: MigrationManager) -> None:
     revisions = [entry.revision for entry in manager.get_migration_history()]
     for revision in revisions:
-        assert manager.upgrade(revision) == revision
+        assert manager.upgrade(revision).current_revision == revision
         assert manager.get_current_revision() == revision
     for expected in [*reversed(revisions[:-1]), None]:
-        assert manager.downgrade("-1") == expected
+        assert manager.downgrade("-1").current_revision == expected
     with manager.engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) <= {VERSION_TABLE}
 
@@ -162,8 +163,11 @@ def test_final_schema(manager: MigrationManager) -> None:
         "ix_categories_level",
     }
     assert index_names("chunks") >= {
-        "ix_chunks_category_id", "ix_chunks_source_id", "ix_chunks_created_at"
+        "ix_chunks_category_id", "ix_chunks_source_id", "ix_chunks_created_at",
+        "ix_chunks_category_id_created_at_id",
     }  # fmt: skip
+    leaf_index = next(i for i in snapshot["chunks"]["indexes"] if i[0].endswith("_created_at_id"))
+    assert leaf_index[1] == ("category_id", "created_at", "id")
     uniques = {table: {u[1] for u in snapshot[table]["unique"]} for table in snapshot}
     assert uniques["categories"] >= {("parent_key", "name"), ("id", "level")}
     assert ("source_id", "position") in uniques["chunks"]
