@@ -181,3 +181,13 @@ def test_final_schema(manager: MigrationManager) -> None:
     for table, expected in EXPECTED_CHECKS.items():
         assert {name for name, _ in snapshot[table]["checks"]} >= expected, table
     assert server_defaults == {}  # every default is set by the models, see _schema_compare
+
+
+def test_the_head_revision_known_without_alembic_is_alembics_head() -> None:
+    """Reads check the schema against HEAD_REVISION without importing Alembic: keep it true."""
+    from alembic.script import ScriptDirectory
+
+    from memoir_ai.database._revisions import alembic_config
+    from memoir_ai.database.migrations import HEAD_REVISION
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
