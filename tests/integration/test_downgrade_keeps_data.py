@@ -56,7 +56,7 @@ def test_downgrade_asks_and_upgrade_backfills(database_url: str) -> None:
     assert upgraded.exit_code == 0, upgraded.stderr
 
     sources_after = json.loads(memoir(database_url, "sources", "--json").stdout)
-    keys = ("source_id", "title", "chunks", "tokens", "helper_version")
+    keys = ("source_id", "title", "chunk_count", "token_count", "helper_version")
     assert [{k: s[k] for k in keys} for s in sources_after] == [
         {k: s[k] for k in keys} for s in sources_before
     ]
