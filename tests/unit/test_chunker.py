@@ -10,8 +10,9 @@ import pytest
 from memoir_ai.errors import ConfigurationError, ValidationError
 from memoir_ai.text._cuts import is_grapheme_boundary
 from memoir_ai.text.chunker import TextChunk, TextChunker
-from memoir_ai.text.tokens import count_tokens
-from tests.unit.test_chunker_properties import check_chunks
+from tests.unit.test_chunker_properties import check_chunks, reference_count
+
+count_tokens = reference_count("offline")  # cl100k_base, loaded directly
 
 SENTENCE = "The archive keeps every letter the family wrote since the war. "
 
@@ -177,20 +178,6 @@ def test_unicode_cjk_rtl_and_emoji(model: str) -> None:
         assert is_grapheme_boundary(text, chunk.end_offset)
         assert not chunk.content.endswith("\u200d")
         assert text[chunk.end_offset] not in "\U0001f3fd\u0301\ufe0f\u200d"
-
-
-@pytest.mark.slow
-def test_a_50000_token_line_without_any_delimiter() -> None:
-    rng = random.Random(3)
-    text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(110_000))
-    assert count_tokens(text) >= 50_000
-    chunker = TextChunker()
-    chunks = chunker.chunk_text(text)
-    assert "".join(chunk.content for chunk in chunks) == text
-    assert all(chunk.boundary == "token" for chunk in chunks[:-1])
-    for chunk in chunks:
-        assert chunk.token_count == count_tokens(chunk.content) <= 500
-    assert all(chunk.token_count >= 300 for chunk in chunks[:-1])
 
 
 def test_a_long_line_of_words_without_delimiters_splits_between_words() -> None:
