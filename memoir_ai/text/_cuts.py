@@ -15,6 +15,15 @@ string that contains it, and token counts add up exactly across it:
 with a horizontal space. The chunker relies on this to count chunks from one encode of
 the whole text, re-encoding only the few characters between a cut and its nearest
 clean point.
+
+A *line start* — after ``\r`` or ``\n``, before a character that is neither white space
+nor ``/`` — is a piece boundary in the same way for text that *begins* there: no piece of
+these regexes holds a line break followed by a non-space (pieces with line breaks are
+white space, or end in line breaks; only o200k's punctuation piece may go on with
+``/``), and nothing after the position depends on what came before it. So the tokens of
+a chunk that begins at a line start are those of the whole text from there on. Its end
+is another matter (``x.\n\n`` alone ends in one white-space piece, ``x.\n\nThe`` in two,
+for the GPT-2 regex), so only clean points serve as ends.
 """
 
 from __future__ import annotations
@@ -28,9 +37,11 @@ __all__ = [
     "DEFAULT_DELIMITERS",
     "CutFinder",
     "CutKind",
-    "is_clean_point",
+    "HORIZONTAL_SPACE",
     "WHITE_SPACE",
+    "is_clean_point",
     "is_grapheme_boundary",
+    "is_line_start",
     "next_clean_point",
     "previous_clean_point",
 ]
@@ -43,6 +54,7 @@ WHITE_SPACE = frozenset(
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+HORIZONTAL_SPACE = WHITE_SPACE - {"\r", "\n"}
 _WS = "".join(sorted(WHITE_SPACE)).replace("\r", "\\r").replace("\n", "\\n")
 _HORIZONTAL = _WS.replace("\\r", "").replace("\\n", "")
 _LINE_BREAK = r"(?:\r\n|\r|\n)"
@@ -83,29 +95,37 @@ class CutFinder:
         A run is the whitespace around consecutive line breaks; the cut goes after its last
         line break, and two or more line breaks make it a paragraph break.
         """
-        cuts: list[tuple[int, bool]] = []
+        return list(self.iter_line_break_cuts(text, low, high))
+
+    def iter_line_break_cuts(self, text: str, low: int, high: int) -> Iterator[tuple[int, bool]]:
+        """:meth:`line_break_cuts` found lazily from ``high`` down, for callers that stop early."""
         length = len(text)
         search_end = min(high, length)
-        carriage_returns = "\r" in text[low:search_end]
+        carriage_returns = text.find("\r", low, search_end) >= 0
+        spaces = WHITE_SPACE
         while True:
             position = text.rfind("\n", low, search_end)
             if carriage_returns:
                 position = max(position, text.rfind("\r", low, search_end))
             if position < 0:
-                return cuts
+                return
             run_start, run_end = position, position + 1
-            while run_start > 0 and text[run_start - 1] in WHITE_SPACE:
+            while run_start > 0 and text[run_start - 1] in spaces:
                 run_start -= 1
-            while run_end < length and text[run_end] in WHITE_SPACE:
+            while run_end < length and text[run_end] in spaces:
                 run_end += 1
             run = text[run_start:run_end]
-            last_break = max(run.rfind("\n"), run.rfind("\r"))
+            if "\r" in run:  # the run may reach past the window, so look at it whole
+                last_break = max(run.rfind("\n"), run.rfind("\r"))
+                breaks = run.count("\n") + run.count("\r") - run.count("\r\n")
+            else:
+                last_break = run.rfind("\n")
+                breaks = run.count("\n")
             offset = run_start + last_break + 1
             if low < offset <= high:
-                breaks = run.count("\n") + run.count("\r") - run.count("\r\n")
-                cuts.append((offset, breaks >= 2))
+                yield offset, breaks >= 2
             if run_start <= low:
-                return cuts
+                return
             search_end = run_start
 
     def delimiter_cuts(self, text: str, scan_start: int, scan_end: int, limit: int) -> list[int]:
@@ -157,6 +177,14 @@ def is_clean_point(text: str, offset: int) -> bool:
         return False
     after = text[offset]
     return text[offset - 1] not in WHITE_SPACE and after in WHITE_SPACE and after not in "\r\n"
+
+
+def is_line_start(text: str, offset: int) -> bool:
+    """True after a line break, before neither white space nor ``/`` (see the module docstring)."""
+    if offset <= 0 or offset >= len(text):
+        return False
+    after = text[offset]
+    return text[offset - 1] in "\r\n" and after not in WHITE_SPACE and after != "/"
 
 
 def is_grapheme_boundary(text: str, offset: int) -> bool:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import random
 
 import pytest
+import tiktoken
 
+from memoir_ai.errors import ValidationError
 from memoir_ai.text.chunker import TextChunker
+from memoir_ai.text.tokens import TokenCounter
 from tests.unit.test_chunker_properties import (
     MODELS,
+    REFERENCE_TOKENIZERS,
     check_chunks,
     check_cover_and_counts,
 )
@@ -158,3 +162,27 @@ def test_a_300000_character_line_of_words_without_a_delimiter(model: str) -> Non
     assert len(chunks) > 100
     check_cover_and_counts(text, chunks, chunker)
     assert all(chunk.boundary == "word" for chunk in chunks[:-1])
+
+
+@pytest.mark.parametrize("model", ["offline", "gpt-4o"])
+def test_token_end_offsets_end_the_tokens_of_tiktoken_itself(model: str) -> None:
+    """The one encode the chunker counts from marks where tiktoken's own tokens end."""
+    text = licence_text(2)[:3000] + " Ünïcödé 日本語 👩‍👩‍👧‍👦 🇫🇷 e\u0301 <|endoftext|>"
+    encoding = tiktoken.get_encoding(REFERENCE_TOKENIZERS[model])
+    ids = encoding.encode(text, disallowed_special=())
+    ends = TokenCounter(model).tokenizer.token_end_offsets(text)
+    assert len(ends) == len(ids)
+    for count, end in enumerate(ends, start=1):
+        on_character = count == len(ends) or ends[count] != end
+        if on_character:
+            assert encoding.decode(ids[:count]) == text[:end]
+
+
+@pytest.mark.parametrize("model", ["offline", "anthropic:claude-sonnet-4-5"])
+def test_surrogates_are_a_validation_error_that_names_them(model: str) -> None:
+    text = "A letter from 1911. " * 40 + "broken \ud83d here" + " And more." * 40
+    with pytest.raises(ValidationError) as caught:
+        TextChunker(model_name=model).chunk_text(text)
+    assert "surrogate" in str(caught.value) and "'\\ud83d'" in str(caught.value)
+    assert str(text.index("\ud83d")) in str(caught.value)
+    assert "UTF-8" in caught.value.remedy
