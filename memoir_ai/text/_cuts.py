@@ -37,7 +37,6 @@ __all__ = [
     "DEFAULT_DELIMITERS",
     "CutFinder",
     "CutKind",
-    "HORIZONTAL_SPACE",
     "WHITE_SPACE",
     "is_clean_point",
     "is_grapheme_boundary",
@@ -54,7 +53,6 @@ WHITE_SPACE = frozenset(
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-HORIZONTAL_SPACE = WHITE_SPACE - {"\r", "\n"}
 _WS = "".join(sorted(WHITE_SPACE)).replace("\r", "\\r").replace("\n", "\\n")
 _HORIZONTAL = _WS.replace("\\r", "").replace("\\n", "")
 _LINE_BREAK = r"(?:\r\n|\r|\n)"

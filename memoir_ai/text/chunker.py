@@ -36,11 +36,11 @@ from memoir_ai.config import OFFLINE_MODEL
 from memoir_ai.errors import ConfigurationError, ValidationError
 from memoir_ai.text._cuts import (
     DEFAULT_DELIMITERS,
-    HORIZONTAL_SPACE,
-    WHITE_SPACE,
     CutFinder,
     CutKind,
+    is_clean_point,
     is_grapheme_boundary,
+    is_line_start,
     next_clean_point,
     previous_clean_point,
     word_cuts,
@@ -187,17 +187,11 @@ class _ChunkPlan:
         text = self.text
         if not self.additive:
             return self.count(text[start:end])
-        spaces, horizontal = WHITE_SPACE, HORIZONTAL_SPACE  # inlined is_clean_point
-        before, after = text[start - 1] if start else "", text[start]
-        if (
-            not start
-            or (before not in spaces and after in horizontal)
-            or (before in "\r\n" and after not in spaces and after != "/")  # is_line_start
-        ):
+        if start == 0 or is_clean_point(text, start) or is_line_start(text, start):
             left: int | None = start
         else:
             left = next_clean_point(text, start, end)
-        if end == self.length or (text[end - 1] not in spaces and text[end] in horizontal):
+        if end == self.length or is_clean_point(text, end):
             right: int | None = end
         elif left is not None:
             right = previous_clean_point(text, left - 1, end)
