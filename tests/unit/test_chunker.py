@@ -214,3 +214,18 @@ def test_chunker_is_reusable_and_deterministic() -> None:
     chunker = TextChunker(min_tokens=20, max_tokens=50)
     text = paragraph(60, seed=1)
     assert chunker.chunk_text(text) == chunker.chunk_text(text)
+
+
+@pytest.mark.parametrize("model", ["offline", "openai:gpt-4o", "anthropic:claude-sonnet-4-5"])
+def test_lines_that_begin_with_a_slash_are_counted_exactly(model: str) -> None:
+    """o200k reads ".\\n/" as one piece: a chunk that begins at "/" must be counted alone."""
+    rng = random.Random(11)
+    lines = [
+        f"Step {i} is done.\n/usr/lib/{rng.choice(['apt', 'dpkg', 'x11'])}/bin --flag {i}:\n"
+        for i in range(60)
+    ]
+    text = "".join(lines)
+    chunker = TextChunker(min_tokens=4, max_tokens=12, model_name=model)
+    chunks = chunker.chunk_text(text)
+    assert sum(chunk.content.startswith("/") for chunk in chunks) > 5
+    check_chunks(text, chunks, chunker)
