@@ -95,3 +95,45 @@ def startup_figures() -> list[Figure]:
             )
         )
     return figures
+
+
+@benchmark("startup")
+def large_tree_figures() -> list[Figure]:
+    """``memoir tree`` on 1,000,000 chunks against the same command on the 8 samples."""
+    from benchmarks.bench_query import FULL_SCALE, QUICK_SCALE, _fill, _prepare, _quick
+
+    script = str(Path(sys.executable).parent / "memoir")
+    env = _environment()
+    scale = QUICK_SCALE if _quick() else FULL_SCALE
+    with tempfile.TemporaryDirectory() as folder:
+        samples_url = f"sqlite:///{Path(folder) / 'samples.db'}"
+        large_url = f"sqlite:///{Path(folder) / 'large.db'}"
+        subprocess.run(
+            [script, "--db", samples_url, "ingest", str(SAMPLES)],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        database = _prepare(large_url)
+        try:
+            leaf_ids, _ = _fill(database, scale)
+        finally:
+            database.dispose()
+        chunks = len(leaf_ids) * scale[3]
+        medians = _medians(
+            {
+                "samples": [script, "--db", samples_url, "tree"],
+                "large": [script, "--db", large_url, "tree"],
+            },
+            env,
+        )
+    return [
+        Figure(
+            f"memoir tree on {chunks:,} chunks / on the 8 samples",
+            medians["large"] / medians["samples"],
+            "×",
+            goal="≤ 1.5 ×",
+            note=f"medians {medians['large'] * 1e3:.0f} / {medians['samples'] * 1e3:.0f} ms "
+            f"over {REPEAT} interleaved runs; {len(leaf_ids):,} leaves",
+        )
+    ]

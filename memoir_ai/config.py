@@ -6,6 +6,10 @@ Each rule is checked at construction; a broken rule is a
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 import pydantic
@@ -15,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from memoir_ai.errors import ConfigurationError
 
 __all__ = ["DEFAULT_DATABASE_URL", "OFFLINE_MODEL", "MemoirAIConfig"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///memoir.db"
 OFFLINE_MODEL = "offline"
@@ -27,7 +33,7 @@ class MemoirAIConfig(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="MEMOIR_",
-        env_file=".env",
+        env_file=".env",  # _ENV_FILE
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
@@ -65,10 +71,24 @@ class MemoirAIConfig(BaseSettings):
 
     def __init__(self, **values: Any) -> None:
         """Build the configuration; a broken rule raises ConfigurationError, not pydantic's."""
+        warn_unknown_variables(type(self).model_fields)
         try:
             super().__init__(**values)
         except pydantic.ValidationError as exc:
-            raise _configuration_error(exc) from exc
+            raise _configuration_error(exc, values) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(
+                f"The settings file {_ENV_FILE.resolve()} is not UTF-8 text "
+                f"(byte {exc.start}: {exc.reason}).",
+                remedy="save it as UTF-8, or move it out of the working directory.",
+            ) from exc
+
+    def __repr_args__(self) -> Any:
+        """The fields for ``repr``, with any password in the database URL masked."""
+        from memoir_ai._secrets import mask_secrets
+
+        for name, value in super().__repr_args__():
+            yield name, mask_secrets(value) if isinstance(value, str) else value
 
     @property
     def model_name(self) -> str:
@@ -149,14 +169,70 @@ class MemoirAIConfig(BaseSettings):
         return self
 
 
-def _configuration_error(exc: pydantic.ValidationError) -> ConfigurationError:
-    """Turn pydantic's report into one readable ConfigurationError."""
+def _configuration_error(
+    exc: pydantic.ValidationError, given: dict[str, Any]
+) -> ConfigurationError:
+    """Turn pydantic's report into one readable ConfigurationError naming where values came from."""
     problems = []
+    sources: set[str] = set()
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or "configuration"
         message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(message if field in message else f"{field}: {message}")
+        problem = message if field in message else f"{field}: {message}"
+        origin = _origin(str(error["loc"][0]), given) if error["loc"] else None
+        if origin is not None:
+            sources.add(origin)
+            problem += f" (from {origin})"
+        problems.append(problem)
+    remedy = "change the argument or the matching MEMOIR_* environment variable."
+    if any(origin.endswith(".env") for origin in sources):
+        remedy = f"change the line in {_ENV_FILE} (or override it with an argument or variable)."
     return ConfigurationError(
-        "Invalid memoir-ai configuration: " + "; ".join(problems) + ".",
-        remedy="change the argument or the matching MEMOIR_* environment variable.",
+        "Invalid memoir-ai configuration: " + "; ".join(problems) + ".", remedy=remedy
     )
+
+
+_ENV_FILE = Path(".env")
+# MEMOIR_* variables that are not settings: the test suite's and the server scripts'.
+_OTHER_VARIABLES = ("MEMOIR_TEST_", "MEMOIR_SERVERS_DIR", "MEMOIR_PG_PORT", "MEMOIR_MY_PORT")
+_warned: set[str] = set()
+
+
+def _origin(field: str, given: dict[str, Any]) -> str | None:
+    """Where a field's value came from: an argument, a variable, or a line of ``.env``."""
+    if field in given:
+        return None  # the caller's own argument: the message already names it
+    variable = f"MEMOIR_{field.upper()}"
+    if any(name.upper() == variable for name in os.environ):
+        return f"the environment variable {variable}"
+    if variable in _env_file_variables():
+        return f"{variable} in {_ENV_FILE}"
+    return None
+
+
+def _env_file_variables() -> set[str]:
+    if not _ENV_FILE.is_file():
+        return set()
+    from dotenv import dotenv_values
+
+    try:
+        return {name.upper() for name in dotenv_values(_ENV_FILE, encoding="utf-8")}
+    except UnicodeDecodeError:
+        return set()
+
+
+def warn_unknown_variables(fields: Mapping[str, object]) -> None:
+    """Warn once per name about a ``MEMOIR_*`` variable that is no setting, naming the closest."""
+    import difflib
+
+    known = {f"MEMOIR_{name.upper()}" for name in fields}
+    names = {name.upper() for name in os.environ} | _env_file_variables()
+    for name in sorted(names):
+        if not name.startswith("MEMOIR_") or name in known or name in _warned:
+            continue
+        if name.startswith(_OTHER_VARIABLES):
+            continue
+        _warned.add(name)
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        logger.warning("%s is not a memoir-ai setting and is ignored%s", name, hint)

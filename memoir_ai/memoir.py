@@ -289,7 +289,7 @@ class MemoirAI:
         from memoir_ai.database.repository import checked_source_id
 
         source_id = checked_source_id(source_id)
-        self._memory.open_for_reading()  # a missing database is refused, not created
+        self._memory.open_for_changes()  # a missing database is refused, not created
         removed = self.database.run(
             lambda session: remove_source(session, source_id),
             doing=f"deleting source {source_id!r}",
@@ -336,7 +336,7 @@ class MemoirAI:
         """
         import asyncio
 
-        await asyncio.to_thread(self._memory.open_for_reading)  # needs stored chunks anyway
+        await asyncio.to_thread(self._memory.open_for_changes)  # needs stored chunks anyway
         outcome = await self._helpers().regenerate_helper(source_id, file_name=file_name)
         return outcome.helper
 
@@ -374,7 +374,7 @@ class MemoirAI:
         Raises:
             ValidationError: an empty source id, or a helper that breaks its limits.
         """
-        self._memory.open_for_reading()  # a missing database is refused, not created
+        self._memory.open_for_changes()  # a missing database is refused, not created
         return self._helpers().set_user_helper(source_id, helper)
 
     def count_tokens(self, text: str) -> int:

@@ -1,15 +1,20 @@
-"""A TCP forwarder that "starts late": a real database server that is not up yet.
+"""TCP forwarders in front of a real database server, to make it late or make it vanish.
 
 ``DelayedTcpProxy(host, port, delay)`` reserves a port on 127.0.0.1 at once
 (bound, so nobody else takes it) but only *listens* after ``delay`` seconds:
 until then, connecting is refused, exactly like a server that is still
 starting. Afterwards it forwards every byte to the real server.
+
+``outage(seconds)`` on a running proxy is a server going away mid-work: every
+open connection is cut, and for ``seconds`` every new one is accepted and
+dropped at once; then forwarding resumes.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from types import TracebackType
@@ -31,6 +36,18 @@ class DelayedTcpProxy:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="delayed-proxy", daemon=True)
+        self._down_until = 0.0
+        self.dropped = 0
+
+    def outage(self, seconds: float) -> None:
+        """Cut every open connection and drop new ones for ``seconds``."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+            for sock in self._sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._sockets.clear()
 
     def __enter__(self) -> DelayedTcpProxy:
         self._thread.start()
@@ -66,6 +83,11 @@ class DelayedTcpProxy:
                 continue
             except OSError:
                 return  # closed
+            if time.monotonic() < self._down_until:
+                with self._lock:
+                    self.dropped += 1
+                client.close()  # the server is away: the client sees the link die
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:

@@ -51,6 +51,7 @@ from memoir_ai.database._errors import classify, driver_reason, remedy_for, tran
 from memoir_ai.database.models import guard_hierarchy_depth
 from memoir_ai.database.urls import (
     is_sqlite_memory,
+    is_sqlite_read_only,
     mask_url,
     resolve_database_url,
     scrub_secrets,
@@ -109,7 +110,8 @@ def create_database_engine(config: MemoirAIConfig) -> Engine:
 
 def _install_sqlite_pragmas(engine: Engine, url: URL, config: MemoirAIConfig) -> None:
     busy_ms = int(config.db_connect_timeout * 1000)
-    use_wal = not is_sqlite_memory(url)
+    # Switching to WAL writes to the file: not for memory or read-only databases.
+    use_wal = not is_sqlite_memory(url) and not is_sqlite_read_only(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -96,6 +96,7 @@ class OpenedMemory:
         """
         with self._lock:
             if not self._writable:
+                self._refuse_read_only()
                 state = self.read_state()
                 effective = self._resolve(state.settings)
                 if state.revision != HEAD_REVISION or state.settings is None:
@@ -164,6 +165,29 @@ class OpenedMemory:
         if database in ("", ":memory:") or database.startswith("file:"):
             return None
         return None if Path(database).exists() else database
+
+    def open_for_changes(self) -> MemoirAIConfig:
+        """Open for reading, then refuse a read-only database before any change is tried.
+
+        For changes to what is stored (delete a source, set a helper) that need the
+        schema to exist already and never create it.
+        """
+        config = self.open_for_reading()
+        self._refuse_read_only()
+        return config
+
+    def _refuse_read_only(self) -> None:
+        from memoir_ai.database.urls import is_sqlite_read_only
+
+        if is_sqlite_read_only(self._database.engine.url):
+            error = DatabaseError(
+                f"The database {self._database.masked_url} is read-only here (the file or its "
+                "file system cannot be written), so nothing can be stored or changed.",
+                remedy="browse it (memoir tree, sources, show, log, db status), or copy it "
+                "somewhere writable, or make the file and its folder writable.",
+            )
+            error.kind = "read-only"
+            raise error
 
     def _refuse_missing_sqlite_file(self) -> None:
         missing = self._missing_sqlite_file()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -24,7 +25,9 @@ from memoir_ai.errors import ConfigurationError, DatabaseError
 __all__ = [
     "SET_URL_HINT",
     "is_sqlite_memory",
+    "is_sqlite_read_only",
     "mask_url",
+    "read_only_sqlite_url",
     "resolve_database_url",
     "scrub_secrets",
 ]
@@ -82,7 +85,50 @@ def resolve_database_url(raw_url: str) -> URL:
     url = _with_supported_driver(url)
     if url.get_backend_name() == "sqlite":
         _check_sqlite_path(url)
+        if _is_read_only_file(url):
+            url = read_only_sqlite_url(url)
     return url
+
+
+def is_sqlite_read_only(url: URL) -> bool:
+    """True for an SQLite URL that memoir opened read-only (see :func:`read_only_sqlite_url`)."""
+    database = str(url.database or "")
+    return (
+        url.get_backend_name() == "sqlite"
+        and database.startswith("file:")
+        and ("mode=ro" in database)
+    )
+
+
+def read_only_sqlite_url(url: URL) -> URL:
+    """The URL that opens an existing SQLite file for reading only.
+
+    On a read-only file system SQLite cannot create the ``-shm`` file a WAL database
+    needs even to read, so the file is opened ``immutable`` (nobody can write it
+    there); a file that is merely write-protected in a writable folder is opened
+    ``mode=ro``, which still sees another process's committed writes.
+    """
+    path = Path(str(url.database))
+    flags = "mode=ro&immutable=1" if _on_read_only_file_system(path) else "mode=ro"
+    uri = f"file:{quote(str(path.resolve()))}?{flags}"
+    return url.set(database=uri, query={"uri": "true"})
+
+
+def _is_read_only_file(url: URL) -> bool:
+    if is_sqlite_memory(url) or url.query.get("uri") or str(url.database).startswith("file:"):
+        return False
+    path = Path(str(url.database))
+    if not path.is_file():
+        return False
+    return _on_read_only_file_system(path) or not os.access(path, os.W_OK)
+
+
+def _on_read_only_file_system(path: Path) -> bool:
+    """True when ``path``'s file system is mounted read-only (true even for root)."""
+    try:
+        return bool(os.statvfs(path if path.exists() else path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _with_supported_driver(url: URL) -> URL:
@@ -147,12 +193,14 @@ def _check_sqlite_path(url: URL) -> None:
             "does not exist.",
             remedy=f"create it (mkdir -p '{folder}') or {change}.",
         )
-    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+    if path.exists() and not os.access(path, os.R_OK):
         raise DatabaseError(
-            f"The SQLite database file {str(path)!r} is read-only.",
-            remedy=f"make it writable (chmod u+rw '{path}') or copy it somewhere writable.",
+            f"The SQLite database file {str(path)!r} cannot be read.",
+            remedy=f"make it readable (chmod u+r '{path}') or copy it somewhere readable.",
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if path.is_file():
+        return  # an existing file that cannot be written is opened read-only, for browsing
+    if _on_read_only_file_system(folder) or not os.access(folder, os.W_OK | os.X_OK):
         raise DatabaseError(
             f"The folder {str(folder)!r} is not writable, so SQLite cannot create "
             f"{path.name!r} or its journal there.",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from _schema_tools import config_for
-
 from memoir_ai.database.audit import call_totals, list_llm_calls, record_llm_calls
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import LLMPurpose
+from tests._schema_tools import config_for
 
 START = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
 

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from _schema_tools import HEAD
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from memoir_ai.cli.main import app
+from tests._schema_tools import HEAD
 
 MEMOIR = Path(sys.executable).with_name("memoir")
 

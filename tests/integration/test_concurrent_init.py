@@ -11,8 +11,9 @@ import multiprocessing
 from typing import Any
 
 import pytest
-from _schema_tools import HEAD, config_for
 from sqlalchemy import func, select, table, text
+
+from tests._schema_tools import HEAD, config_for
 
 PROCESSES = 8
 

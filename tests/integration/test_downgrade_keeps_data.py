@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from _schema_tools import HEAD
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner, Result
 
 from memoir_ai.cli.main import app
+from tests._schema_tools import HEAD
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "astronomy"
 

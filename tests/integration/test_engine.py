@@ -90,7 +90,7 @@ def test_postgresql_sessions_are_named(manager: DatabaseManager) -> None:
     [("postgresql", "postgresql+psycopg"), ("mysql", "mysql+pymysql")],
 )
 def test_plain_server_urls_use_our_drivers(plain: str, resolved: str) -> None:
-    from conftest import server_url
+    from tests.servers import server_url
 
     backend = "postgresql" if plain == "postgresql" else "mysql"
     url = server_url(backend).replace(resolved, plain, 1)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from _proxy import DelayedTcpProxy, refusing_port
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -18,6 +17,7 @@ from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager, connect_with_retry, create_database_engine
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import DatabaseConnectionError
+from tests._proxy import DelayedTcpProxy, refusing_port
 
 SECRET = "Sup3r-Secret-pw"
 DRIVER_URLS = {
@@ -105,7 +105,7 @@ def test_the_attempt_limit_bounds_the_retries(
 
 def test_a_wrong_password_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
     # PostgreSQL's test server trusts loopback, so the wrong password is shown on MariaDB.
-    from conftest import server_url
+    from tests.servers import server_url
 
     url = make_url(server_url("mysql")).set(password=SECRET)
     caplog.set_level(logging.WARNING, logger="memoir_ai.database.engine")
@@ -122,7 +122,7 @@ def test_a_wrong_password_is_not_retried(caplog: pytest.LogCaptureFixture) -> No
 def test_an_unknown_database_is_not_retried_and_says_how_to_create_it(
     backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from conftest import server_url
+    from tests.servers import server_url
 
     url = make_url(server_url(backend)).set(database="memoir_no_such_db")
     caplog.set_level(logging.WARNING, logger="memoir_ai.database.engine")

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _proxy import refusing_port
+
+from tests._proxy import refusing_port
 
 SECRET = "Zebra-Unicorn-4711"
 MEMOIR = Path(sys.executable).with_name("memoir")

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from _schema_tools import config_for
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
@@ -27,6 +26,7 @@ from memoir_ai.database.models import (
     LLMCall,
     Source,
 )
+from tests._schema_tools import config_for
 
 MEMOIR = Path(sys.executable).with_name("memoir")
 LONG_DESCRIPTION = "A very long description of the engine. " * 40  # over 200 tokens

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from _schema_tools import config_for
 from fakes import first_prompt, respond_with
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
@@ -22,6 +21,7 @@ from memoir_ai.helpers.service import ContextualHelperService
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.schemas import GeneratedHelper
 from memoir_ai.text.tokens import get_token_counter
+from tests._schema_tools import config_for
 
 COUNTER = get_token_counter("openai:gpt-4o-mini")
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from memoir_ai import MemoirAI
 from memoir_ai.errors import ConfigurationError, ValidationError
-from tests.unit.test_llm_offline_subjects import SUBJECTS
+from tests.corpus import SUBJECTS
 
 TEXT = "\n\n".join(paragraph for paragraphs in SUBJECTS.values() for paragraph in paragraphs)
 OTHER = "\n\n".join(SUBJECTS["cooking"] + SUBJECTS["football"])

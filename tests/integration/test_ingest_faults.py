@@ -25,7 +25,7 @@ from memoir_ai import MemoirAI, MemoirAIConfig
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import ClassificationError, DatabaseError
 from memoir_ai.llm.offline import OfflineResponder
-from tests.unit.test_llm_offline_subjects import SUBJECTS
+from tests.corpus import SUBJECTS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "\n\n".join(paragraph for paragraphs in SUBJECTS.values() for paragraph in paragraphs)
@@ -149,7 +149,7 @@ WORKER = textwrap.dedent(
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     from memoir_ai import MemoirAI
     from memoir_ai.llm.offline import offline_model
-    from tests.unit.test_llm_offline_subjects import SUBJECTS
+    from tests.corpus import SUBJECTS
 
     url, source, subjects, latency, start = sys.argv[1:6]
     limits = {{1: 2, 2: 3, 3: 4}}

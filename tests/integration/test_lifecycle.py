@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _schema_tools import (
+from sqlalchemy import inspect, text
+
+from memoir_ai.database._schema_compare import VERSION_TABLE
+from memoir_ai.database.migration_manager import MigrationManager
+from memoir_ai.database.models import Base
+from memoir_ai.errors import ConfigurationError, MigrationError
+from tests._schema_tools import (
     HEAD,
     REVISIONS,
     TABLES_AT_HEAD,
@@ -19,12 +25,6 @@ from _schema_tools import (
     insert_tree,
     plain_engine,
 )
-from sqlalchemy import inspect, text
-
-from memoir_ai.database._schema_compare import VERSION_TABLE
-from memoir_ai.database.migration_manager import MigrationManager
-from memoir_ai.database.models import Base
-from memoir_ai.errors import ConfigurationError, MigrationError
 
 TABLES_AT_0001 = TABLES_AT_HEAD - {"sources", "llm_calls", "contextual_helper_versions"}
 

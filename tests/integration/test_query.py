@@ -12,21 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from memoir_ai import MemoirAI
 from memoir_ai.database.models import Category, Chunk
 from memoir_ai.database.query_repository import ChunkCursor, read_leaf_chunks
 from memoir_ai.errors import DatabaseError
-from memoir_ai.ingest.results import IngestResult
 from memoir_ai.query import NoResultsError, QueryResult, QueryStrategy
-from tests.unit.test_llm_offline_subjects import SUBJECTS
+from tests.corpus import SETTINGS, build_memory, rows
 
-SETTINGS: dict[str, Any] = {"chunk_min_tokens": 40, "chunk_max_tokens": 80, "batch_size": 4}
-HELPERS = {
-    name: f"Notes about {name}, written for a test of the query pipeline." for name in SUBJECTS
-}
 NASTY = 'Robert\'); DROP TABLE chunks;-- "Ünïcödé" 100% _x_ \\ 東京'
 
 
@@ -34,30 +29,9 @@ def memoir(database_url: str, **settings: Any) -> MemoirAI:
     return MemoirAI(database_url=database_url, **{**SETTINGS, "temperature": 0.0, **settings})
 
 
-def build_memory(
-    instance: MemoirAI, subjects: tuple[str, ...] = tuple(SUBJECTS)
-) -> list[IngestResult]:
-    """Ingest one source per subject with a user-provided helper (no helper call)."""
-    return [
-        instance.ingest_text_sync(
-            "\n\n".join(SUBJECTS[name]), f"{name}.md", contextual_helper=HELPERS[name]
-        )
-        for name in subjects
-    ]
-
-
 def question_for(path: tuple[str, ...]) -> str:
     words = [word for name in path for word in name.replace("&", " ").split()]
     return "Tell me about " + " ".join(words) + "?"
-
-
-def rows(database_url: str, sql: str, **params: Any) -> list[Any]:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text(sql), params))
-    finally:
-        engine.dispose()
 
 
 def leaf_chunk_ids(database_url: str, leaf_id: int) -> list[int]:

@@ -29,9 +29,9 @@ from memoir_ai.llm.schemas import LLMPurpose
 from memoir_ai.query import NoResultsError, QueryResult
 from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
+from tests.corpus import HELPERS, SETTINGS, build_memory, rows
 from tests.fakes import first_prompt, respond_with
-from tests.integration.test_query import HELPERS, SETTINGS, build_memory, rows
-from tests.unit.test_tokens import bundled_tokenizer, litellm_tokenizers_folder
+from tests.tokenizers import bundled_tokenizer, litellm_tokenizers_folder
 
 Reply = Callable[[str], dict[str, Any]]
 

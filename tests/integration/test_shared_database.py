@@ -10,7 +10,6 @@ must work.
 from __future__ import annotations
 
 import pytest
-from _schema_tools import HEAD, TABLES_AT_HEAD, config_for, plain_engine
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
@@ -19,6 +18,7 @@ from memoir_ai.cli.main import app
 from memoir_ai.database._schema_compare import VERSION_TABLE
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import MigrationError
+from tests._schema_tools import HEAD, TABLES_AT_HEAD, config_for, plain_engine
 
 
 def _add_foreign_table(url: str, name: str) -> None:

@@ -17,11 +17,11 @@ import subprocess
 import sys
 
 import pytest
-from _schema_tools import HEAD, REVISIONS, config_for
 from typer.testing import CliRunner
 
 from memoir_ai.cli.main import app
 from memoir_ai.database.migration_manager import MigrationManager
+from tests._schema_tools import HEAD, REVISIONS, config_for
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ exactly what the models promise, constraints and all.
 from __future__ import annotations
 
 import pytest
-from _schema_tools import REVISIONS, TABLES_AT_HEAD, config_for, schema_snapshot
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Index, MetaData, String, inspect
@@ -17,6 +16,7 @@ from sqlalchemy import Column, Index, MetaData, String, inspect
 from memoir_ai.database._schema_compare import VERSION_TABLE, compare_options
 from memoir_ai.database.migration_manager import MIGRATIONS_DIR, MigrationManager
 from memoir_ai.database.models import Base
+from tests._schema_tools import REVISIONS, TABLES_AT_HEAD, config_for, schema_snapshot
 
 
 @pytest.fixture

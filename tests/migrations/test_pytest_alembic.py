@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _schema_tools import HEAD, config_for, plain_engine
 from pytest_alembic import tests as standard
 from pytest_alembic.runner import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from memoir_ai.database.migration_manager import MIGRATIONS_DIR, MigrationManager
+from tests._schema_tools import HEAD, config_for, plain_engine
 
 ALEMBIC_INI = MIGRATIONS_DIR / "alembic.ini"
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _schema_tools import config_for, plain_engine
 from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, text
 
 from memoir_ai.database._schema_compare import VERSION_TABLE
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import Base
 from memoir_ai.errors import MigrationError
+from tests._schema_tools import config_for, plain_engine
 
 DROPPED_CHECKS = {
     "categories": ["ck_categories_level_range", "ck_categories_parent_matches_level"],

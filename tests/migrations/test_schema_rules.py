@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from _schema_tools import assert_rejected, config_for, insert_tree
 from sqlalchemy import Connection, insert, select, text
 
 from memoir_ai.database.engine import DatabaseManager
@@ -23,6 +22,7 @@ from memoir_ai.database.models import (
     ContextualHelper,
 )
 from memoir_ai.errors import ValidationError
+from tests._schema_tools import assert_rejected, config_for, insert_tree
 
 categories = Category.__table__
 

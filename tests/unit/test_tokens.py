@@ -6,13 +6,12 @@ import logging
 import os
 import subprocess
 import sys
-from importlib.util import find_spec
-from pathlib import Path
 
 import pytest
 import tiktoken
 
 from memoir_ai.text.tokens import TokenCounter, bare_model_name, count_tokens, get_token_counter
+from tests.tokenizers import bundled_tokenizer
 
 CORPUS = [
     "Hello, world!",
@@ -58,23 +57,6 @@ BUNDLED_MODELS = [
 ]
 
 
-def litellm_tokenizers_folder() -> Path:
-    spec = find_spec("litellm")
-    assert spec is not None and spec.submodule_search_locations
-    return Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
-
-
-# The reference encodings come from the files litellm ships, read by tiktoken itself.
-os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(litellm_tokenizers_folder()))
-
-
-def bundled_tokenizer(file_name: str) -> object:
-    """A tokenizer file litellm ships, loaded with the tokenizers library directly."""
-    from tokenizers import Tokenizer
-
-    return Tokenizer.from_file(str(litellm_tokenizers_folder() / file_name))
-
-
 @pytest.mark.parametrize(("model", "encoding_name"), TIKTOKEN_MODELS)
 def test_openai_models_count_with_tiktokens_own_encoding(model: str, encoding_name: str) -> None:
     counter = TokenCounter(model)
@@ -102,7 +84,7 @@ def test_claude_and_deepseek_count_with_the_bundled_tokenizer(model: str, file_n
     counter = TokenCounter(model)
     reference = bundled_tokenizer(file_name)
     for text in CORPUS:
-        assert counter.count(text) == len(reference.encode(text).ids), text[:40]  # type: ignore[attr-defined]
+        assert counter.count(text) == len(reference.encode(text).ids), text[:40]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +180,7 @@ def test_other_models_count_offline_without_litellm(tmp_path: object) -> None:
     claude = bundled_tokenizer("anthropic_tokenizer.json")
     expected = [
         str(len(tiktoken.get_encoding("o200k_base").encode("Hello, world!"))),
-        str(len(claude.encode("Hello, world!").ids)),  # type: ignore[attr-defined]
+        str(len(claude.encode("Hello, world!").ids)),
         "False",
     ]
     assert result.stdout.split() == expected
