@@ -31,7 +31,7 @@ from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
 from tests.corpus import HELPERS, SETTINGS, build_memory, rows
 from tests.fakes import first_prompt, respond_with
-from tests.tokenizers import bundled_tokenizer, litellm_tokenizers_folder
+from tests.reference_tokenizers import bundled_tokenizer, litellm_tokenizers_folder
 
 Reply = Callable[[str], dict[str, Any]]
 

@@ -10,7 +10,7 @@ import pytest
 from memoir_ai.errors import ConfigurationError, ValidationError
 from memoir_ai.text._cuts import is_grapheme_boundary
 from memoir_ai.text.chunker import TextChunk, TextChunker
-from tests.unit.test_chunker_properties import check_chunks, reference_count
+from tests.chunk_checks import check_chunks, reference_count
 
 count_tokens = reference_count("offline")  # cl100k_base, loaded directly
 

@@ -14,7 +14,7 @@ import tiktoken
 from memoir_ai.errors import ValidationError
 from memoir_ai.text.chunker import TextChunker
 from memoir_ai.text.tokens import TokenCounter
-from tests.unit.test_chunker_properties import (
+from tests.chunk_checks import (
     MODELS,
     REFERENCE_TOKENIZERS,
     check_chunks,

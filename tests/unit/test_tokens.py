@@ -11,7 +11,7 @@ import pytest
 import tiktoken
 
 from memoir_ai.text.tokens import TokenCounter, bare_model_name, count_tokens, get_token_counter
-from tests.tokenizers import bundled_tokenizer
+from tests.reference_tokenizers import bundled_tokenizer
 
 CORPUS = [
     "Hello, world!",
