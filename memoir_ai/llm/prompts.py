@@ -30,6 +30,8 @@ __all__ = [
     "summary_prompt",
 ]
 
+INPUTS_METADATA_KEY = "memoir_inputs"
+"""Where a request's typed inputs travel (message metadata, never sent to a model)."""
 QUOTE = '"""'
 SOURCE_HEADER = "Source description:"
 QUESTION_HEADER = "Question:"

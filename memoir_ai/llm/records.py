@@ -28,9 +28,11 @@ class LLMCallRecord:
     temperature: float | None = None
     requests: int = 0
     attempts: int = 1
+    max_tokens: int | None = None
     error: str | None = None
     request_text: str | None = None
     response_text: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 class LLMCallError(LLMError):
