@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +86,9 @@ OutputValidator = Callable[[OutputT], OutputT] | Callable[[OutputT], Awaitable[O
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504, 529})
 # The bound of an agent this factory did not build (its output type is unknown here).
 UNKNOWN_SHAPE_TOKENS = 4096
+# Agents kept per factory: every shape of a run fits; a caller making new types forever does not
+# make the cache grow forever.
+CACHED_AGENTS = 512
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ class AgentFactory:
         self._given_model = model
         self._model: Model | None = None
         self._working_mode: StructuredOutput | None = output_mode
-        self._agents: dict[tuple[_Shape[Any], StructuredOutput], Agent[None, Any]] = {}
+        self._agents: OrderedDict[tuple[_Shape[Any], StructuredOutput], Agent[None, Any]] = (
+            OrderedDict()
+        )
         self._shapes: dict[int, _Shape[Any]] = {}
         if self.settings.max_concurrency < 1:
             raise ConfigurationError(
@@ -255,10 +261,15 @@ class AgentFactory:
     def _agent(self, shape: _Shape[OutputT], mode: StructuredOutput) -> Agent[None, OutputT]:
         key = (shape, mode)
         agent = self._agents.get(key)
-        if agent is None:
-            agent = self._new_agent(shape, mode)
-            self._agents[key] = agent
-            self._shapes[id(agent)] = shape
+        if agent is not None:
+            self._agents.move_to_end(key)
+            return agent
+        agent = self._new_agent(shape, mode)
+        self._agents[key] = agent
+        self._shapes[id(agent)] = shape
+        if len(self._agents) > CACHED_AGENTS:
+            _, evicted = self._agents.popitem(last=False)
+            self._shapes.pop(id(evicted), None)
         return agent
 
     def _new_agent(self, shape: _Shape[OutputT], mode: StructuredOutput) -> Agent[None, OutputT]:
