@@ -33,6 +33,7 @@ layer's job.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -99,6 +100,11 @@ class _Shape(Generic[OutputT]):
     purpose: LLMPurpose
     validators: tuple[OutputValidator[OutputT], ...]
     output_retries: int
+
+    @functools.cached_property
+    def max_tokens(self) -> int:
+        """The bound of an answer of this shape (see :mod:`~memoir_ai.llm.limits`)."""
+        return output_token_limit(self.output_type)
 
 
 class AgentFactory:
@@ -206,7 +212,7 @@ class AgentFactory:
 
         shape = self._shapes.get(id(agent))
         if max_tokens is None:
-            max_tokens = output_token_limit(shape.output_type) if shape else UNKNOWN_SHAPE_TOKENS
+            max_tokens = shape.max_tokens if shape else UNKNOWN_SHAPE_TOKENS
         meter = CallMeter()
         started_at = datetime.now(UTC)
         clock = time.perf_counter()

@@ -18,7 +18,6 @@ batch size and the name limits, a selection by its candidate count.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -44,7 +43,6 @@ ANSWER_MIN_TOKENS = 512
 ANSWER_MAX_TOKENS = 2048
 
 
-@functools.lru_cache(maxsize=1024)
 def output_token_limit(
     output_type: type[BaseModel], *, free_text_chars: int = DEFAULT_FREE_TEXT_CHARS
 ) -> int:
