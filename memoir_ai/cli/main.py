@@ -113,6 +113,18 @@ def root(
             show_default=False,
         ),
     ] = None,
+    structured_output: Annotated[
+        str | None,
+        typer.Option(
+            "--structured-output",
+            metavar="MODE",
+            help=(
+                "How the model receives its output schema: auto, native, tool or prompted. "
+                "Default: $MEMOIR_STRUCTURED_OUTPUT, else auto."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         bool,
         typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors."),
@@ -128,7 +140,12 @@ def root(
     ] = False,
 ) -> None:
     """memoir-ai: explainable long-term memory for LLM applications."""
-    options = CliOptions(database_url=database_url, model=model, verbose=verbose)
+    options = CliOptions(
+        database_url=database_url,
+        model=model,
+        verbose=verbose,
+        structured_output=structured_output,
+    )
     ctx.obj = options
     configure_logging(verbose)
 

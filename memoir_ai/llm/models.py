@@ -249,14 +249,20 @@ def _infer(settings: LLMSettings, provider: str, name: str, *, local_server: boo
 
 
 def _for_local_server(model: Model, made: list[Any]) -> Model:
-    """The same model sending ``max_tokens``, which every local server reads.
+    """The same model as local servers need it: ``max_tokens``, and prompted output kept plain.
 
     pydantic-ai sends OpenAI's newer ``max_completion_tokens``, which llama.cpp,
-    Ollama and LM Studio releases may ignore: the bound would then be lost.
+    Ollama and LM Studio releases may ignore: the bound would then be lost. And
+    prompted output, the mode for servers that honour no response format, sends
+    no ``response_format`` at all rather than ``json_object``.
     """
     from pydantic_ai.models.openai import OpenAIChatModel
 
     if not isinstance(model, OpenAIChatModel) or not made:
         return model
-    profile = {**model.profile, "openai_chat_supports_max_completion_tokens": False}
+    profile = {
+        **model.profile,
+        "openai_chat_supports_max_completion_tokens": False,
+        "supports_json_object_output": False,
+    }
     return type(model)(model.model_name, provider=made[-1], profile=profile)  # type: ignore[arg-type]
