@@ -130,14 +130,24 @@ def _helper(request: OfflineRequest) -> dict[str, Any]:
     if topic_words:
         summary = f"{summary} Key terms: {', '.join(topic_words)}.".strip()
     return {
-        "title": lexical.truncate(title or "unknown", 200),
-        "author": lexical.truncate(author_match.group(1).strip(), 200)
+        "title": lexical.truncate(title or "unknown", _limit("title")),
+        "author": lexical.truncate(author_match.group(1).strip(), _limit("author"))
         if author_match
         else "unknown",
         "date": date_match.group(1) if date_match else "unknown",
-        "topic": ", ".join(topic_words) or "unknown",
-        "summary": lexical.truncate(summary or "unknown", 900),
+        "topic": lexical.truncate(", ".join(topic_words) or "unknown", _limit("topic")),
+        "summary": lexical.truncate(summary or "unknown", _limit("summary")),
     }
+
+
+def _limit(field_name: str) -> int:
+    """The longest value the helper's output type admits for ``field_name``."""
+    from pydantic.fields import FieldInfo
+
+    from memoir_ai.llm.schemas import GeneratedHelper
+
+    info: FieldInfo = GeneratedHelper.model_fields[field_name]
+    return next(int(item.max_length) for item in info.metadata if hasattr(item, "max_length"))
 
 
 def _body_sentences(excerpt: str, headings: Sequence[str]) -> list[str]:

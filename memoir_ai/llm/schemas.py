@@ -98,16 +98,24 @@ class _Output(BaseModel):
 class GeneratedHelper(_Output):
     """A short description of a source: what it is, who wrote it, when, and what it says."""
 
-    title: str = Field(description="The title of the source, or 'unknown'.", max_length=200)
-    author: str = Field(description="Who wrote the source, or 'unknown'.", max_length=200)
-    date: str = Field(
-        description="When it was written, ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), or 'unknown'.",
-        max_length=40,
+    title: str = Field(
+        description="The title of the source as the text or file name gives it, or 'unknown'.",
+        max_length=120,
     )
-    topic: str = Field(description="The subject in a few words.", max_length=200)
+    author: str = Field(
+        description="The author named in the text or file name, or 'unknown'.", max_length=100
+    )
+    date: str = Field(
+        description=(
+            "The date the text or file name states, ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), "
+            "or 'unknown'."
+        ),
+        max_length=10,
+    )
+    topic: str = Field(description="The subject in a few words, or 'unknown'.", max_length=100)
     summary: str = Field(
         description="One paragraph (at most about 120 words) saying what the source contains.",
-        max_length=900,
+        max_length=720,
     )
 
     def to_text(self) -> str:
