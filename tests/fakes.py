@@ -126,10 +126,12 @@ class ScriptedModel:
     answers: list[Answer]
     prompts: list[str] = field(default_factory=list)
     infos: list[AgentInfo] = field(default_factory=list)
+    messages: list[list[ModelMessage]] = field(default_factory=list)
 
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         self.prompts.append(first_prompt(messages))
         self.infos.append(info)
+        self.messages.append(list(messages))
         index = min(len(self.prompts) - 1, len(self.answers) - 1)
         answer = self.answers[index]
         if isinstance(answer, Exception):

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pydantic_ai.models import ModelRequestParameters
     from pydantic_ai.settings import ModelSettings
 
-__all__ = ["CallMeter", "GuardedModel", "WrongOutputForm", "metered"]
+__all__ = ["CallMeter", "GuardedModel", "WrongOutputForm", "current_meter", "metered"]
 
 
 @dataclass
@@ -40,6 +40,8 @@ class CallMeter:
     requests: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    names_sent_back: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 class WrongOutputForm(Exception):
@@ -53,6 +55,11 @@ class WrongOutputForm(Exception):
 
 
 _METER: ContextVar[CallMeter | None] = ContextVar("memoir_call_meter", default=None)
+
+
+def current_meter() -> CallMeter | None:
+    """The meter of the call in progress (for checks that add notes to its record)."""
+    return _METER.get()
 
 
 @contextmanager

@@ -189,7 +189,7 @@ class AgentFactory:
         to ``output_retries`` times (the settings' value by default).
         """
         retries = self.settings.output_retries if output_retries is None else output_retries
-        shape = _Shape(output_type, purpose, tuple(validators), retries)
+        shape = _Shape(output_type, purpose, (*_checks(purpose), *validators), retries)
         return self._agent(shape, self.structured_output)
 
     async def run(
@@ -418,7 +418,19 @@ class AgentFactory:
             error=None if error is None else f"{type(error).__name__}: {error}",
             request_text=str(prompt) if keep else None,
             response_text=output.model_dump_json() if keep and output is not None else None,
+            notes=tuple(meter.notes),
         )
+
+
+def _checks(purpose: LLMPurpose) -> tuple[OutputValidator[Any], ...]:
+    """The checks every answer for ``purpose`` passes (see :mod:`~memoir_ai.llm.checks`)."""
+    from memoir_ai.llm import checks
+
+    if purpose is LLMPurpose.CLASSIFY:
+        return (checks.check_category_names,)  # type: ignore[return-value]
+    if purpose is LLMPurpose.HELPER:
+        return (checks.check_helper,)  # type: ignore[return-value]
+    return ()
 
 
 def _transient(exc: BaseException) -> bool:

@@ -7,7 +7,7 @@ pydantic-ai :class:`~pydantic_ai.models.function.FunctionModel`, so it runs the
 very same agents, prompts and output schemas as a real provider.
 
 How it answers, by purpose (read from the output schema it is given and the
-prompt text of :mod:`memoir_ai.llm.prompts`):
+typed inputs of :mod:`memoir_ai.llm.inputs` the request carries, never the prose):
 
 - **helper**: title from the detected title, first header or file name; author
   from a ``by …``/``Author:`` line; date from an ISO date in the text; topic
@@ -227,7 +227,7 @@ def _classify(request: OfflineRequest) -> list[dict[str, Any]]:
     allow_new = request.allowed is None
     exclude = _path_stems(request.parent_path)
     answers = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         weights = _level_profile(text, helper, request.level, request.depth)
         name = _choose(weights, existing, allow_new, exclude, request.level)
         if name not in existing:
@@ -240,7 +240,7 @@ def _classify_paths(request: OfflineRequest) -> list[dict[str, Any]]:
     helper = lexical.profile(" ".join(request.helpers))
     tree = request.tree
     answers = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         node = tree
         path: list[str] = []
         for level in range(1, request.depth + 1):
@@ -313,7 +313,7 @@ def _answer(request: OfflineRequest) -> dict[str, Any]:
     question = lexical.profile(request.question)
     allowed = set(request.allowed_ids) if request.allowed_ids is not None else None
     located: list[tuple[int, str]] = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         if allowed is None or chunk_id in allowed:
             located.extend(
                 (chunk_id, sentence)

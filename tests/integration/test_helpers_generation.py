@@ -6,12 +6,11 @@ the first 5 chunks or 2,000 tokens) and at what was stored (never over 300 token
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from _schema_tools import config_for
-from fakes import first_prompt, respond_with
+from fakes import first_prompt, inputs_of, respond_with
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -20,6 +19,8 @@ from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.helpers.compose import HELPER_MAX_TOKENS, SAMPLE_MAX_TOKENS
 from memoir_ai.helpers.service import ContextualHelperService
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.inputs import HelperInputs
+from memoir_ai.llm.prompts import Prompt
 from memoir_ai.llm.schemas import GeneratedHelper
 from memoir_ai.text.tokens import get_token_counter
 
@@ -31,10 +32,10 @@ class RecordingModel:
 
     def __init__(self, answer: dict[str, str]) -> None:
         self.answer = answer
-        self.prompts: list[str] = []
+        self.prompts: list[Prompt] = []
 
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        self.prompts.append(first_prompt(messages))
+        self.prompts.append(Prompt(first_prompt(messages), inputs_of(messages)))
         return respond_with(info, self.answer)
 
 
@@ -48,10 +49,10 @@ def database(sqlite_url: str) -> Iterator[DatabaseManager]:
     database.dispose()
 
 
-def excerpt_of(prompt: str) -> str:
-    match = re.search(r'Opening excerpt:\n"""\n(.*)\n"""$', prompt, re.DOTALL)
-    assert match, prompt
-    return match.group(1)
+def excerpt_of(prompt: Prompt) -> str:
+    inputs = prompt.inputs
+    assert isinstance(inputs, HelperInputs), prompt
+    return inputs.excerpt
 
 
 def test_an_over_long_answer_is_stored_within_300_tokens(database: DatabaseManager) -> None:
@@ -67,7 +68,8 @@ def test_an_over_long_answer_is_stored_within_300_tokens(database: DatabaseManag
     model = RecordingModel(answer)
     service = ContextualHelperService(database, AgentFactory(model=FunctionModel(model)), COUNTER)
 
-    outcome = service.generate_helper_sync("long-answer", ["Some text about Jupiter."])
+    text = f"Some text about Jupiter by {answer['author']}."  # an author the text states
+    outcome = service.generate_helper_sync("long-answer", [text])
 
     stored = service.get_helper("long-answer")
     assert stored is not None and outcome.created
