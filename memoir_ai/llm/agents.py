@@ -16,15 +16,11 @@ and reused; the narrowed output types of :mod:`~memoir_ai.llm.schemas` are
 cached the same way, so a call pays for neither.
 
 **One retry layer.** The provider SDK's own retries are switched off
-(``max_retries=0`` on every request), so each attempt is one HTTP request.
-:meth:`AgentFactory.run` retries a failed attempt with tenacity's
-``AsyncRetrying`` — rate limits (429), server errors (5xx), dropped
-connections, the per-request timeout (``timeout_seconds``) and an answer cut
-off at its ``max_tokens`` — with exponential backoff bounded by
-``retry_max_seconds`` (or the server's Retry-After), at most
-``transport_attempts`` attempts in all; any other client error (4xx) fails at
-once. The returned :class:`~memoir_ai.llm.records.LLMCallRecord` counts the
-attempts, the requests and every token spent, failed attempts included.
+(``max_retries=0`` on every request), so each attempt is one HTTP request;
+:meth:`AgentFactory.run` retries under the policy of
+:mod:`~memoir_ai.llm.retries`. The returned
+:class:`~memoir_ai.llm.records.LLMCallRecord` counts the attempts, the
+requests and every token spent, failed attempts included.
 
 All agents of one factory share one model and therefore one concurrency limit
 (``max_concurrency`` requests in flight). Storing records is the database
@@ -57,6 +53,7 @@ from memoir_ai.llm.models import (
     structured_output_mode,
 )
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord, call_error
+from memoir_ai.llm.retries import retrying
 from memoir_ai.llm.schemas import LLMPurpose
 
 if TYPE_CHECKING:
@@ -64,7 +61,6 @@ if TYPE_CHECKING:
     from pydantic_ai.agent import AgentRunResult
     from pydantic_ai.models import Model
     from pydantic_ai.settings import ModelSettings
-    from tenacity import RetryCallState
 
     from memoir_ai.llm._guard import CallMeter
 
@@ -83,8 +79,6 @@ logger = logging.getLogger(__name__)
 
 OutputT = TypeVar("OutputT", bound=BaseModel)
 OutputValidator = Callable[[OutputT], OutputT] | Callable[[OutputT], Awaitable[OutputT]]
-# 4xx other than 429 means the request itself is wrong: sending it again cannot help.
-TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504, 529})
 # The bound of an agent this factory did not build (its output type is unknown here).
 UNKNOWN_SHAPE_TOKENS = 4096
 # Agents kept per factory: every shape of a run fits; a caller making new types forever does not
@@ -347,46 +341,18 @@ class AgentFactory:
     async def _attempts(
         self, agent: Agent[None, OutputT], prompt: str, max_tokens: int, meter: CallMeter
     ) -> AgentRunResult[OutputT]:
-        """Run ``agent`` with the one retry policy of this module (see the module docstring)."""
-        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
+        """Run ``agent`` under the one retry policy (:mod:`~memoir_ai.llm.retries`)."""
         from memoir_ai.llm._guard import metered
 
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(1, self.settings.transport_attempts)),
-            wait=self._wait,
-            retry=retry_if_exception(_transient),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt, metered(meter):
+        async def attempt() -> AgentRunResult[OutputT]:
+            with metered(meter):
                 meter.attempts += 1
                 return await agent.run(
                     message_history=[_request(prompt)],
                     model_settings={"max_tokens": max_tokens},
                 )
-        raise AssertionError("unreachable: tenacity reraises the last failure")  # pragma: no cover
 
-    def _wait(self, state: RetryCallState) -> float:
-        delay = self.settings.retry_base_seconds * 2 ** (state.attempt_number - 1)
-        exc = state.outcome.exception() if state.outcome is not None else None
-        retry_after = getattr(exc, "retry_after", None)
-        if isinstance(retry_after, int | float) and retry_after > delay:
-            delay = float(retry_after)
-        return float(min(delay, self.settings.retry_max_seconds))
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        logger.warning(
-            "Call to %s failed (%s: %s); attempt %d of %d in %.1fs.",
-            self.model_name,
-            type(exc).__name__,
-            exc,
-            state.attempt_number + 1,
-            self.settings.transport_attempts,
-            state.upcoming_sleep,
-        )
+        return await retrying(attempt, self.settings, self.model_name)
 
     def _record(
         self,
@@ -431,31 +397,6 @@ def _checks(purpose: LLMPurpose) -> tuple[OutputValidator[Any], ...]:
     if purpose is LLMPurpose.HELPER:
         return (checks.check_helper,)  # type: ignore[return-value]
     return ()
-
-
-def _transient(exc: BaseException) -> bool:
-    """Whether an attempt that failed with ``exc`` may succeed when sent again."""
-    from pydantic_ai.exceptions import (
-        ModelConnectionError,
-        ModelHTTPError,
-        ModelRateLimitError,
-        ModelRequestTimeout,
-        ModelServerError,
-        ModelUnavailableError,
-        OutputTokenLimitExceeded,
-    )
-
-    if isinstance(exc, ModelHTTPError):
-        return exc.status_code in TRANSIENT_STATUS
-    transient = (
-        ModelRateLimitError,
-        ModelUnavailableError,
-        ModelServerError,
-        ModelConnectionError,
-        ModelRequestTimeout,
-        OutputTokenLimitExceeded,
-    )
-    return isinstance(exc, transient)
 
 
 def _request(prompt: str) -> Any:
