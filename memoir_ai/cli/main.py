@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.db import db_app
+from memoir_ai.cli.doctor import doctor
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
@@ -83,6 +84,7 @@ app.command("tree")(tree)
 app.add_typer(sources_app, name="sources")
 app.command("show")(show)
 app.command("log")(log)
+app.command("doctor")(doctor)
 
 
 @app.callback()
