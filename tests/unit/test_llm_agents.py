@@ -230,3 +230,46 @@ def test_a_client_error_is_not_retried() -> None:
         asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
     assert script.calls == 1
     assert caught.value.record.attempts == 1
+
+
+def test_output_mode_and_timeout_come_from_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMOIR_STRUCTURED_OUTPUT", "prompted")
+    monkeypatch.setenv("MEMOIR_LLM_TIMEOUT", "45")
+    settings = LLMSettings.from_config(MemoirAIConfig(_env_file=None))
+    assert (settings.structured_output, settings.timeout_seconds) == ("prompted", 45.0)
+    assert AgentFactory(settings).structured_output == "prompted"
+
+
+@pytest.mark.parametrize("value", ["json", "Native", ""])
+def test_an_unknown_output_mode_is_a_configuration_error(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="structured_output") as caught:
+        MemoirAIConfig(_env_file=None, structured_output=value)
+    assert "MEMOIR_" in caught.value.remedy
+
+
+def test_a_remembered_mode_is_where_auto_starts_and_a_forced_mode_wins() -> None:
+    assert (
+        AgentFactory(
+            LLMSettings(model="openai:gpt-5-nano"), output_mode="prompted"
+        ).structured_output
+        == "prompted"
+    )
+    forced = AgentFactory(
+        LLMSettings(model="openai:gpt-5-nano", structured_output="tool"), output_mode="prompted"
+    )
+    assert forced.structured_output == "tool"
+    assert AgentFactory().working_mode is None
+
+
+def test_the_working_mode_is_learned_from_a_call() -> None:
+    factory = AgentFactory(model=ScriptedModel([GOOD]).model())
+    asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert factory.working_mode == "tool"  # a given model starts with tool output
+    assert factory.structured_output == "tool"
+
+
+def test_the_request_timeout_reaches_every_request() -> None:
+    script = ScriptedModel([GOOD])
+    factory = AgentFactory(LLMSettings(timeout_seconds=7.5), model=script.model())
+    asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert (script.infos[0].model_settings or {})["request_timeout"] == 7.5
