@@ -53,6 +53,10 @@ class MemoirAIConfig(BaseSettings):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_concurrency: int = Field(default=8, ge=1)
     record_llm_payloads: bool = True
+    # How the output schema reaches the model; auto picks per provider and falls back once.
+    structured_output: Literal["auto", "native", "tool", "prompted"] = "auto"
+    # Seconds one model request may take before it is cancelled (and retried).
+    llm_timeout: float = Field(default=300.0, gt=0, le=3600)
 
     # The shape of the tree and of the chunks.
     hierarchy_depth: int = 3

@@ -33,6 +33,7 @@ class CliOptions:
     database_url: str | None = None
     model: str | None = None
     verbose: bool = False
+    structured_output: str | None = None
 
     def config(self) -> MemoirAIConfig:
         """The configuration: these options over ``MEMOIR_*`` variables over ``.env``."""
@@ -43,6 +44,8 @@ class CliOptions:
             overrides["database_url"] = self.database_url
         if self.model is not None:
             overrides["model"] = self.model
+        if self.structured_output is not None:
+            overrides["structured_output"] = self.structured_output
         return MemoirAIConfig(**overrides)
 
     def effective_database_url(self) -> str:

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.db import db_app
+from memoir_ai.cli.doctor import doctor
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
@@ -83,6 +84,7 @@ app.command("tree")(tree)
 app.add_typer(sources_app, name="sources")
 app.command("show")(show)
 app.command("log")(log)
+app.command("doctor")(doctor)
 
 
 @app.callback()
@@ -113,6 +115,18 @@ def root(
             show_default=False,
         ),
     ] = None,
+    structured_output: Annotated[
+        str | None,
+        typer.Option(
+            "--structured-output",
+            metavar="MODE",
+            help=(
+                "How the model receives its output schema: auto, native, tool or prompted. "
+                "Default: $MEMOIR_STRUCTURED_OUTPUT, else auto."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[
         bool,
         typer.Option("--verbose", "-v", help="Log progress and show tracebacks on errors."),
@@ -128,7 +142,12 @@ def root(
     ] = False,
 ) -> None:
     """memoir-ai: explainable long-term memory for LLM applications."""
-    options = CliOptions(database_url=database_url, model=model, verbose=verbose)
+    options = CliOptions(
+        database_url=database_url,
+        model=model,
+        verbose=verbose,
+        structured_output=structured_output,
+    )
     ctx.obj = options
     configure_logging(verbose)
 

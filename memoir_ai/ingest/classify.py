@@ -192,7 +192,9 @@ class Classifier:
         failed = []
         async with self._slots:
             output = await self._call(
-                path_classification_output(self.tree.depth), self._path_prompt(items), stats
+                path_classification_output(self.tree.depth, len(items)),
+                self._path_prompt(items),
+                stats,
             )
             stats.modes["whole_path"] += 1
             answers = check_paths(output.chunks, len(items), self.tree.depth)
@@ -236,7 +238,7 @@ class Classifier:
         async with self._slots:
             existing = self.tree.child_names(parent)
             allow_new = self.tree.can_create_under(parent)
-            output_type = classification_output(existing, allow_new)
+            output_type = classification_output(existing, allow_new, len(items))
             prompt = self._level_prompt(items, parent, existing, allow_new)
             output = await self._call(output_type, prompt, stats)
             stats.modes["level_by_level"] += 1

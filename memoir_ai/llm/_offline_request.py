@@ -1,17 +1,20 @@
-"""How the offline model reads a request: the prompt text of :mod:`prompts` and the output schema.
+"""How the offline model reads a request: the typed inputs it carries and the output schema.
 
-The schema says what is asked (its properties name the purpose) and what is
-allowed (``enum`` values of a ``Literal``, array lengths); the prompt carries
-the chunks, the question, the source descriptions and the existing tree.
+The inputs (see :mod:`~memoir_ai.llm.inputs`) say what the call is about —
+the chunks, the question, the source descriptions, the existing tree — and
+travel with the request as metadata. The schema says what is asked (its
+properties name the purpose) and what is allowed (``enum`` values of a
+``Literal``, array lengths). The prompt's prose is never parsed, so a prompt
+can be reworded freely.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from memoir_ai.llm import inputs as typed
 from memoir_ai.llm import prompts
 
 if TYPE_CHECKING:
@@ -23,19 +26,6 @@ __all__ = ["OfflineRequest", "parse_request"]
 RequestKind = Literal["helper", "classify", "classify_paths", "select", "summarize", "answer"]
 DEFAULT_SUMMARY_CHARS = 200
 
-_QUOTED = re.compile(r'"""\n(.*?)\n"""', re.S)
-_CHUNK = re.compile(r'^Chunk (\d+)(?: \(([^\n]*)\))?:\n"""\n(.*?)\n"""$', re.M | re.S)
-_SOURCE = re.compile(re.escape(prompts.SOURCE_HEADER) + r'\n"""\n(.*?)\n"""', re.S)
-_QUESTION = re.compile(re.escape(prompts.QUESTION_HEADER) + r'\n"""\n(.*?)\n"""', re.S)
-_EXCERPT = re.compile(re.escape(prompts.EXCERPT_HEADER) + r'\n"""\n(.*?)\n"""', re.S)
-_LEVEL = re.compile(r"^.*Level: (\d+) of (\d+)\.", re.M)
-_PARENT = re.compile(r"Parent path: (.*)$", re.M)
-_FULL = re.compile(r"^Level (\d+) is full", re.M)
-_PATH_DEPTH = re.compile(r"path of exactly (\d+) levels")
-_COUNT = re.compile(r"Choose exactly (\d+) of these")
-_TARGET = re.compile(r"at most (\d+) characters")
-_FIELD = re.compile(r"^(File name|Detected title): (.*)$", re.M)
-
 
 @dataclass
 class OfflineRequest:
@@ -44,7 +34,8 @@ class OfflineRequest:
     kind: RequestKind
     schema: dict[str, Any] | None
     tool_name: str | None
-    chunks: list[tuple[int, str, str | None]] = field(default_factory=list)
+    chunks: list[tuple[int, str]] = field(default_factory=list)
+    targets: dict[int, int] = field(default_factory=dict)
     helpers: list[str] = field(default_factory=list)
     question: str = ""
     level: int = 1
@@ -65,17 +56,14 @@ class OfflineRequest:
 
     def summary_targets(self) -> list[tuple[int, str, int]]:
         """(id, text, character target) of each chunk to summarize."""
-        targets = []
-        for chunk_id, text, note in self.chunks:
-            found = _TARGET.search(note or "")
-            targets.append(
-                (chunk_id, text, int(found.group(1)) if found else DEFAULT_SUMMARY_CHARS)
-            )
-        return targets
+        return [
+            (chunk_id, text, self.targets.get(chunk_id, DEFAULT_SUMMARY_CHARS))
+            for chunk_id, text in self.chunks
+        ]
 
 
 def parse_request(messages: list[ModelMessage], info: AgentInfo) -> OfflineRequest:
-    """Read the prompt and the expected output of a request."""
+    """Read the typed inputs and the expected output of a request."""
     tool_name = None
     schema: dict[str, Any] | None = None
     if info.output_tools:
@@ -83,23 +71,52 @@ def parse_request(messages: list[ModelMessage], info: AgentInfo) -> OfflineReque
         schema = dict(info.output_tools[0].parameters_json_schema)
     elif info.model_request_parameters.output_object is not None:
         schema = dict(info.model_request_parameters.output_object.json_schema)
-    prompt = _user_prompt(messages)
     request = OfflineRequest(kind=_kind(schema), schema=schema, tool_name=tool_name)
-    _read_prompt(request, prompt)
+    found = typed.request_inputs(messages)
+    if found is not None:
+        _read_inputs(request, found)
     if schema is not None:
         _read_schema(request, schema)
     return request
 
 
-def _user_prompt(messages: list[ModelMessage]) -> str:
-    from pydantic_ai.messages import ModelRequest, UserPromptPart
-
-    for message in messages:
-        if isinstance(message, ModelRequest):
-            for part in message.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    return part.content
-    return ""
+def _read_inputs(request: OfflineRequest, found: typed.PromptInputs) -> None:
+    match found:
+        case typed.HelperInputs():
+            request.excerpt = found.excerpt
+            request.title = found.title
+            request.file_name = found.file_name
+            request.headers = list(found.headers)
+        case typed.ClassificationInputs():
+            request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
+            request.level, request.depth = found.level, found.depth
+            request.existing = list(found.existing)
+            request.parent_path = list(found.parent_path)
+            request.helpers = [found.helper] if found.helper else []
+        case typed.PathClassificationInputs():
+            request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
+            request.depth = found.depth
+            request.tree = prompts.outline(found.tree)
+            request.full_levels = set(found.full_levels)
+            request.helpers = [found.helper] if found.helper else []
+        case typed.SelectionInputs():
+            request.question = found.query
+            request.candidates = [candidate.name for candidate in found.candidates]
+            request.descriptions = {
+                candidate.name: candidate.description or "" for candidate in found.candidates
+            }
+            request.count = found.count
+            request.level, request.depth = found.level, found.depth
+            request.parent_path = list(found.parent_path)
+            request.helpers = list(found.helpers)
+        case typed.SummaryInputs():
+            request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
+            request.targets = {chunk.id: chunk.target_chars for chunk in found.chunks}
+            request.question = found.query or ""
+        case typed.AnswerInputs():
+            request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
+            request.question = found.query
+            request.helpers = list(found.helpers)
 
 
 def _kind(schema: Mapping[str, Any] | None) -> RequestKind:
@@ -118,36 +135,6 @@ def _kind(schema: Mapping[str, Any] | None) -> RequestKind:
     return "answer"
 
 
-def _read_prompt(request: OfflineRequest, prompt: str) -> None:
-    request.chunks = [(int(number), text, note) for number, note, text in _CHUNK.findall(prompt)]
-    request.helpers = _SOURCE.findall(prompt)
-    if found := _QUESTION.search(prompt):
-        request.question = found.group(1)
-    if found := _EXCERPT.search(prompt):
-        request.excerpt = found.group(1)
-    # Section headers are looked up with quoted text blanked out, so words inside
-    # a chunk or a description can never be mistaken for instructions.
-    frame = _QUOTED.sub('"""\n"""', prompt)
-    if found := _LEVEL.search(frame):
-        request.level, request.depth = int(found.group(1)), int(found.group(2))
-    if found := _PATH_DEPTH.search(frame):
-        request.depth = int(found.group(1))
-    if found := _COUNT.search(frame):
-        request.count = int(found.group(1))
-    if (found := _PARENT.search(frame)) and found.group(1) != "(none)":
-        request.parent_path = found.group(1).split(prompts.PATH_SEPARATOR)
-    request.full_levels = {int(level) for level in _FULL.findall(frame)}
-    fields = dict(_FIELD.findall(frame))
-    request.file_name = fields.get("File name")
-    request.title = fields.get("Detected title")
-    request.existing = _listed(frame, prompts.EXISTING_HEADER)
-    request.headers = _listed(frame, "Headers:")
-    request.tree = _tree(frame)
-    listed = _listed(frame, prompts.CANDIDATES_HEADER)
-    request.candidates = listed
-    request.descriptions = {line: "" for line in listed}
-
-
 def _read_schema(request: OfflineRequest, schema: dict[str, Any]) -> None:
     properties = schema.get("properties", {})
     if request.kind in ("classify", "classify_paths"):
@@ -163,9 +150,7 @@ def _read_schema(request: OfflineRequest, schema: dict[str, Any]) -> None:
         item = _item(schema, categories)
         names = _choices(_resolve(schema, item.get("properties", {}).get("name", {})))
         if names:
-            lines = request.candidates
             request.candidates = list(names)
-            request.descriptions = _descriptions(list(names), lines)
         request.count = int(categories.get("minItems", request.count))
     elif request.kind == "summarize":
         item = _item(schema, properties["summaries"])
@@ -195,47 +180,3 @@ def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, A
 
 def _item(root: Mapping[str, Any], array: Mapping[str, Any]) -> Mapping[str, Any]:
     return _resolve(root, _resolve(root, array).get("items", {}))
-
-
-def _listed(frame: str, header: str) -> list[str]:
-    """The ``- item`` lines right after the line starting with ``header``."""
-    lines = frame.splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith(header) and line.rstrip().endswith(":"):
-            items = []
-            for following in lines[index + 1 :]:
-                if not following.startswith("- "):
-                    break
-                items.append(following[2:])
-            return items
-    return []
-
-
-def _descriptions(names: list[str], lines: list[str]) -> dict[str, str]:
-    """Match ``- name: description`` lines to the known names (longest name first)."""
-    found: dict[str, str] = {}
-    for line in lines:
-        for name in sorted(names, key=len, reverse=True):
-            if line == name or line.startswith(f"{name}: "):
-                found.setdefault(name, line[len(name) + 2 :])
-                break
-    return found
-
-
-def _tree(frame: str) -> prompts.Outline:
-    """Rebuild the outline drawn by ``path_classification_prompt``."""
-    root: prompts.Outline = {}
-    lines = frame.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(prompts.TREE_HEADER)), None)
-    if start is None:
-        return root
-    stack: list[prompts.Outline] = [root]
-    for line in lines[start + 1 :]:
-        stripped = line.lstrip(" ")
-        if not stripped.startswith("- "):
-            break
-        indent = (len(line) - len(stripped)) // 2
-        del stack[indent + 1 :]
-        node = stack[-1].setdefault(stripped[2:], {})
-        stack.append(node)
-    return root

@@ -7,7 +7,7 @@ pydantic-ai :class:`~pydantic_ai.models.function.FunctionModel`, so it runs the
 very same agents, prompts and output schemas as a real provider.
 
 How it answers, by purpose (read from the output schema it is given and the
-prompt text of :mod:`memoir_ai.llm.prompts`):
+typed inputs of :mod:`memoir_ai.llm.inputs` the request carries, never the prose):
 
 - **helper**: title from the detected title, first header or file name; author
   from a ``by …``/``Author:`` line; date from an ISO date in the text; topic
@@ -130,14 +130,24 @@ def _helper(request: OfflineRequest) -> dict[str, Any]:
     if topic_words:
         summary = f"{summary} Key terms: {', '.join(topic_words)}.".strip()
     return {
-        "title": lexical.truncate(title or "unknown", 200),
-        "author": lexical.truncate(author_match.group(1).strip(), 200)
+        "title": lexical.truncate(title or "unknown", _limit("title")),
+        "author": lexical.truncate(author_match.group(1).strip(), _limit("author"))
         if author_match
         else "unknown",
         "date": date_match.group(1) if date_match else "unknown",
-        "topic": ", ".join(topic_words) or "unknown",
-        "summary": lexical.truncate(summary or "unknown", 900),
+        "topic": lexical.truncate(", ".join(topic_words) or "unknown", _limit("topic")),
+        "summary": lexical.truncate(summary or "unknown", _limit("summary")),
     }
+
+
+def _limit(field_name: str) -> int:
+    """The longest value the helper's output type admits for ``field_name``."""
+    from pydantic.fields import FieldInfo
+
+    from memoir_ai.llm.schemas import GeneratedHelper
+
+    info: FieldInfo = GeneratedHelper.model_fields[field_name]
+    return next(int(item.max_length) for item in info.metadata if hasattr(item, "max_length"))
 
 
 def _body_sentences(excerpt: str, headings: Sequence[str]) -> list[str]:
@@ -217,7 +227,7 @@ def _classify(request: OfflineRequest) -> list[dict[str, Any]]:
     allow_new = request.allowed is None
     exclude = _path_stems(request.parent_path)
     answers = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         weights = _level_profile(text, helper, request.level, request.depth)
         name = _choose(weights, existing, allow_new, exclude, request.level)
         if name not in existing:
@@ -230,7 +240,7 @@ def _classify_paths(request: OfflineRequest) -> list[dict[str, Any]]:
     helper = lexical.profile(" ".join(request.helpers))
     tree = request.tree
     answers = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         node = tree
         path: list[str] = []
         for level in range(1, request.depth + 1):
@@ -303,7 +313,7 @@ def _answer(request: OfflineRequest) -> dict[str, Any]:
     question = lexical.profile(request.question)
     allowed = set(request.allowed_ids) if request.allowed_ids is not None else None
     located: list[tuple[int, str]] = []
-    for chunk_id, text, _ in request.chunks:
+    for chunk_id, text in request.chunks:
         if allowed is None or chunk_id in allowed:
             located.extend(
                 (chunk_id, sentence)

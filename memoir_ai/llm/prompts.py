@@ -1,23 +1,47 @@
 """Every word memoir-ai sends to a model: one plain function per prompt.
 
-Each function turns typed inputs into the user prompt of one call;
-:func:`instructions` gives the standing instructions of each purpose. Chunks
-always appear as numbered blocks, ``Chunk N:`` followed by the text in triple
-quotes, so that answers can name chunks by number and never repeat their text.
-Text that itself contains triple double quotes is shown with triple single
-quotes instead, so a block cannot be closed early.
+Each function turns typed inputs (see :mod:`~memoir_ai.llm.inputs`) into the
+user prompt of one call, a :class:`Prompt`: the text, with the inputs attached
+for the agent to carry along as metadata. :func:`instructions` gives the
+standing instructions of each purpose. Chunks always appear as numbered
+blocks, ``Chunk N:`` followed by the text in triple quotes, so that answers
+can name chunks by number and never repeat their text. Text that itself
+contains triple double quotes is shown with triple single quotes instead, so
+a block cannot be closed early.
+
+Written for small models too: no placeholder a model could copy as a value
+(no ``"..."`` or "level 1 name" in an answer's form); where the form of an
+answer is shown, it is a real-looking example, marked as an example of the
+form only; and the naming rules of categories and the ``unknown`` rule of
+source descriptions are stated in words, as the schemas state them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from memoir_ai.llm.inputs import (
+    INPUTS_METADATA_KEY,
+    AnswerChunk,
+    AnswerInputs,
+    CandidateCategory,
+    ClassificationInputs,
+    HelperInputs,
+    PathClassificationInputs,
+    PromptChunk,
+    PromptInputs,
+    SelectionInputs,
+    SummaryChunk,
+    SummaryInputs,
+)
 from memoir_ai.llm.schemas import MAX_CATEGORY_NAME_LENGTH, LLMPurpose
 
 __all__ = [
+    "INPUTS_METADATA_KEY",
     "AnswerChunk",
     "CandidateCategory",
+    "Prompt",
     "PromptChunk",
     "SummaryChunk",
     "answer_prompt",
@@ -38,19 +62,31 @@ TREE_HEADER = "Existing category tree"
 CANDIDATES_HEADER = "Candidate categories:"
 EXCERPT_HEADER = "Opening excerpt:"
 PATH_SEPARATOR = " > "
+EXAMPLE_NOTE = "Example of the form only (other chunks, other names):"
+# Real-looking example paths, from subjects far from most texts, so a copy stands out.
+EXAMPLE_PATHS = (
+    ("Gardening", "Vegetables", "Tomato Growing", "Seed Saving", "Heirloom Varieties", "Storage"),
+    ("Personal Finance", "Taxes", "Tax Returns", "Deductions", "Home Office", "Receipts"),
+)
+NAMING_RULES = (
+    "A category name is a short noun phrase naming a subject, like a library shelf label: "
+    f"1 to 4 words, at most {MAX_CATEGORY_NAME_LENGTH} characters, no sentence punctuation "
+    "(. ! ? ; :), never a sentence and never the opening words of a chunk."
+)
 
 Outline = dict[str, "Outline"]
 """A category tree drawn from paths: name → children."""
 
 _INSTRUCTIONS = {
     LLMPurpose.HELPER: (
-        "You describe documents for a librarian. Be factual and brief, and say 'unknown' "
-        "for anything the text does not state."
+        "You describe documents for a librarian. Use only what the text and its file name "
+        "state. For every field they do not state — often the author and the date — write "
+        "exactly: unknown. Never guess a name or a date."
     ),
     LLMPurpose.CLASSIFY: (
         "You file chunks of text into a category tree. Reuse existing categories whenever "
         "they fit, so that similar text ends up together; invent a new category only when "
-        "nothing fits. Answer with chunk numbers and category names only."
+        f"nothing fits. {NAMING_RULES} Answer with chunk numbers and category names only."
     ),
     LLMPurpose.SELECT: (
         "You choose which branches of a category tree to search for the answer to a question, "
@@ -67,38 +103,16 @@ _INSTRUCTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class PromptChunk:
-    """A chunk as shown to a model: its number and its text."""
+class Prompt(str):
+    """The text of a user prompt, with the typed inputs it was written from."""
 
-    id: int
-    text: str
+    inputs: PromptInputs
 
-
-@dataclass(frozen=True)
-class SummaryChunk:
-    """A chunk to summarize, with the most characters its summary may have."""
-
-    id: int
-    text: str
-    target_chars: int
-
-
-@dataclass(frozen=True)
-class AnswerChunk:
-    """A retrieved chunk shown to the answering model, with where it is filed."""
-
-    id: int
-    text: str
-    category_path: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class CandidateCategory:
-    """A category offered during traversal; the description is optional context."""
-
-    name: str
-    description: str | None = None
+    def __new__(cls, text: str, inputs: PromptInputs) -> Prompt:
+        """Attach ``inputs`` to ``text``."""
+        prompt = super().__new__(cls, text)
+        prompt.inputs = inputs
+        return prompt
 
 
 def instructions(purpose: LLMPurpose) -> str:
@@ -119,12 +133,15 @@ def helper_prompt(
     file_name: str | None = None,
     title: str | None = None,
     headers: Sequence[str] = (),
-) -> str:
+) -> Prompt:
     """Ask for the contextual helper of a source from its names, headers and opening text."""
+    inputs = HelperInputs(excerpt, source_id, file_name, title, tuple(headers))
     lines = [
-        "Describe the source below in a few fields: its title, its author, its date "
+        "Describe the source below in five fields: its title, its author, its date "
         "(ISO 8601: YYYY, YYYY-MM or YYYY-MM-DD), its topic in a few words, and a one-paragraph "
-        "summary of at most about 120 words. Write 'unknown' for anything the text does not say.",
+        "summary of at most about 120 words.",
+        "Use only what the text and its file name state. Write unknown for every field they "
+        "do not state; most texts state no author and no date.",
         "",
         f"Source id: {source_id}",
     ]
@@ -136,7 +153,7 @@ def helper_prompt(
         lines.append("Headers:")
         lines.extend(f"- {header}" for header in headers)
     lines += ["", EXCERPT_HEADER, _quoted(excerpt)]
-    return "\n".join(lines)
+    return Prompt("\n".join(lines), inputs)
 
 
 def classification_prompt(
@@ -148,8 +165,11 @@ def classification_prompt(
     allow_new: bool,
     parent_path: Sequence[str] = (),
     helper: str | None = None,
-) -> str:
+) -> Prompt:
     """Ask for one category per chunk at ``level``, under ``parent_path``, reusing ``existing``."""
+    inputs = ClassificationInputs(
+        tuple(chunks), level, depth, tuple(existing), allow_new, tuple(parent_path), helper
+    )
     where = (
         f"under the parent category {PATH_SEPARATOR.join(parent_path)}"
         if parent_path
@@ -169,9 +189,8 @@ def classification_prompt(
     lines.append("")
     if allow_new:
         lines.append(
-            "Create a new category only when no existing one fits. A new name is short "
-            "(1 to 4 words), general enough to hold similar chunks, and at most "
-            f"{MAX_CATEGORY_NAME_LENGTH} characters."
+            "Create a new category only when no existing one fits, general enough to hold "
+            f"similar chunks. {NAMING_RULES}"
         )
     else:
         lines.append(
@@ -180,11 +199,16 @@ def classification_prompt(
         )
     lines.append("")
     lines += _blocks(chunks)
-    lines.append(
-        'Answer with {"chunks": [{"id": 1, "category": "..."}, ...]}: one entry per chunk, '
-        "in order, with the chunk number and the category name only; never repeat the text."
-    )
-    return "\n".join(lines)
+    example = [
+        {"id": number, "category": path[min(level, len(path)) - 1]}
+        for number, path in enumerate(EXAMPLE_PATHS, 1)
+    ]
+    lines += [
+        "Answer with one entry per chunk, in order: the chunk number and the category name "
+        "only; never repeat the text.",
+        f"{EXAMPLE_NOTE} {json.dumps({'chunks': example})}",
+    ]
+    return Prompt("\n".join(lines), inputs)
 
 
 def path_classification_prompt(
@@ -194,12 +218,19 @@ def path_classification_prompt(
     tree: Sequence[Sequence[str]],
     full_levels: Sequence[int] = (),
     helper: str | None = None,
-) -> str:
+) -> Prompt:
     """Ask for a whole category path (``depth`` names) per chunk, reusing the branches of ``tree``.
 
     ``tree`` lists existing paths from level 1 down (a path's prefixes may be
     omitted); it is drawn as an indented outline.
     """
+    inputs = PathClassificationInputs(
+        tuple(chunks),
+        depth,
+        tuple(tuple(path) for path in tree),
+        tuple(sorted(set(full_levels))),
+        helper,
+    )
     lines = [
         f"Choose a category path of exactly {depth} levels for each chunk below, from the "
         f"top level (level 1) down to level {depth}.",
@@ -213,21 +244,24 @@ def path_classification_prompt(
     else:
         lines.append(f"{TREE_HEADER}: empty.")
     lines.append("")
-    for level in sorted(set(full_levels)):
+    for level in inputs.full_levels:
         lines.append(
             f"Level {level} is full: at level {level} use only names that already exist there."
         )
-    lines.append(
-        "Create a new category only when no existing one fits; a new name is short "
-        f"(1 to 4 words) and at most {MAX_CATEGORY_NAME_LENGTH} characters."
-    )
+    lines.append(f"Create a new category only when no existing one fits. {NAMING_RULES}")
     lines.append("")
     lines += _blocks(chunks)
     lines.append(
-        'Answer with {"chunks": [{"id": 1, "path": ["level 1 name", ...]}, ...]}: one entry '
-        f"per chunk, in order, each path with exactly {depth} names; never repeat the text."
+        f"Answer with one entry per chunk, in order: the chunk number and its path of exactly "
+        f"{depth} names, from level 1 down; never repeat the text."
     )
-    return "\n".join(lines)
+    if depth <= len(EXAMPLE_PATHS[0]):
+        example = [
+            {"id": number, "path": list(path[:depth])}
+            for number, path in enumerate(EXAMPLE_PATHS, 1)
+        ]
+        lines.append(f"{EXAMPLE_NOTE} {json.dumps({'chunks': example})}")
+    return Prompt("\n".join(lines), inputs)
 
 
 def selection_prompt(
@@ -239,8 +273,11 @@ def selection_prompt(
     depth: int,
     parent_path: Sequence[str] = (),
     helpers: Sequence[str] = (),
-) -> str:
+) -> Prompt:
     """Ask which ``count`` of ``candidates`` to explore for ``query``, ranked."""
+    inputs = SelectionInputs(
+        query, tuple(candidates), count, level, depth, tuple(parent_path), tuple(helpers)
+    )
     lines = [QUESTION_HEADER, _quoted(query), ""]
     for helper in helpers:
         lines += _source_section(helper)
@@ -258,11 +295,12 @@ def selection_prompt(
         f"and rank them: ranked_relevance runs from 1 to {count}, each number used once, and "
         f"the most relevant category gets {count}. Use the names exactly as listed.",
     ]
-    return "\n".join(lines)
+    return Prompt("\n".join(lines), inputs)
 
 
-def summary_prompt(chunks: Sequence[SummaryChunk], *, query: str | None = None) -> str:
+def summary_prompt(chunks: Sequence[SummaryChunk], *, query: str | None = None) -> Prompt:
     """Ask for a summary of every chunk within its character target."""
+    inputs = SummaryInputs(tuple(chunks), query)
     lines = [
         "Summarize each chunk below. A summary must not be longer than the character target "
         "of its chunk; keep the facts, names, numbers and dates that matter.",
@@ -272,14 +310,15 @@ def summary_prompt(chunks: Sequence[SummaryChunk], *, query: str | None = None) 
         lines += [QUESTION_HEADER, _quoted(query), ""]
     for chunk in chunks:
         lines += [chunk_block(chunk.id, chunk.text, f"at most {chunk.target_chars} characters"), ""]
-    lines.append(
-        'Answer with {"summaries": [{"id": N, "summary": "..."}, ...]}: one entry per chunk.'
-    )
-    return "\n".join(lines)
+    lines.append("Answer with one summary per chunk, by chunk number.")
+    return Prompt("\n".join(lines), inputs)
 
 
-def answer_prompt(query: str, chunks: Sequence[AnswerChunk], *, helpers: Sequence[str] = ()) -> str:
+def answer_prompt(
+    query: str, chunks: Sequence[AnswerChunk], *, helpers: Sequence[str] = ()
+) -> Prompt:
     """Ask for the answer to ``query`` from the numbered chunks, citing their numbers."""
+    inputs = AnswerInputs(query, tuple(chunks), tuple(helpers))
     lines = [QUESTION_HEADER, _quoted(query), ""]
     for helper in helpers:
         lines += _source_section(helper)
@@ -293,7 +332,17 @@ def answer_prompt(query: str, chunks: Sequence[AnswerChunk], *, helpers: Sequenc
         "Answer the question using only these chunks, and list in cited_chunk_ids the numbers "
         "of the chunks your answer relies on. If they do not contain the answer, say so."
     )
-    return "\n".join(lines)
+    return Prompt("\n".join(lines), inputs)
+
+
+def outline(tree: Sequence[Sequence[str]]) -> Outline:
+    """Paths as nested names, each branch once, children in first-seen order."""
+    root: Outline = {}
+    for path in tree:
+        node = root
+        for name in path:
+            node = node.setdefault(name, {})
+    return root
 
 
 def _quoted(text: str) -> str:
@@ -315,11 +364,6 @@ def _blocks(chunks: Sequence[PromptChunk]) -> list[str]:
 
 def _outline(tree: Sequence[Sequence[str]]) -> list[str]:
     """Draw paths as an indented outline, each branch once, children in first-seen order."""
-    root: Outline = {}
-    for path in tree:
-        node = root
-        for name in path:
-            node = node.setdefault(name, {})
     lines: list[str] = []
 
     def draw(node: Outline, indent: int) -> None:
@@ -327,5 +371,5 @@ def _outline(tree: Sequence[Sequence[str]]) -> list[str]:
             lines.append(f"{'  ' * indent}- {name}")
             draw(children, indent + 1)
 
-    draw(root, 0)
+    draw(outline(tree), 0)
     return lines

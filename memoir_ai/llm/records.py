@@ -28,9 +28,11 @@ class LLMCallRecord:
     temperature: float | None = None
     requests: int = 0
     attempts: int = 1
+    max_tokens: int | None = None
     error: str | None = None
     request_text: str | None = None
     response_text: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 class LLMCallError(LLMError):
@@ -47,6 +49,8 @@ def call_error(record: LLMCallRecord, exc: Exception) -> LLMCallError:
     from pydantic_ai.exceptions import (
         ModelAuthenticationError,
         ModelRateLimitError,
+        ModelRequestTimeout,
+        OutputTokenLimitExceeded,
         UnexpectedModelBehavior,
     )
 
@@ -54,8 +58,21 @@ def call_error(record: LLMCallRecord, exc: Exception) -> LLMCallError:
         remedy = "check the provider's API key (e.g. OPENAI_API_KEY, ANTHROPIC_API_KEY)."
     elif isinstance(exc, ModelRateLimitError):
         remedy = "wait, lower max_concurrency, or raise the provider's rate limit."
+    elif isinstance(exc, OutputTokenLimitExceeded):
+        remedy = (
+            "the answer did not fit its token bound; retry, or use a model that answers "
+            "briefly and follows JSON schemas (a small model may be copying its input)."
+        )
     elif isinstance(exc, UnexpectedModelBehavior):
-        remedy = "retry, or use a model that follows JSON schemas more reliably."
+        remedy = (
+            "retry, use a model that follows JSON schemas more reliably, or set "
+            "MEMOIR_STRUCTURED_OUTPUT (structured_output) to auto, native, tool or prompted."
+        )
+    elif isinstance(exc, ModelRequestTimeout):
+        remedy = (
+            "the model did not answer within MEMOIR_LLM_TIMEOUT (llm_timeout); check that the "
+            "server is not overloaded (lower MEMOIR_MAX_CONCURRENCY) or raise the timeout."
+        )
     else:
         remedy = "check the model name, the endpoint and the provider's status, or use 'offline'."
     return LLMCallError(

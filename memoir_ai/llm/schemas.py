@@ -15,14 +15,22 @@ answer before the pipeline reads it:
 The builders (:func:`classification_output`, :func:`selection_output`, ...)
 narrow a field to a ``Literal`` of the values allowed in one call, so that a
 full level cannot gain a category and a citation cannot name a chunk that was
-not shown. Checks that concern a single chunk (an over-long name, a missing
-id) are left to the pipeline on purpose: one bad chunk must not fail its whole
-batch, it is retried alone (see :func:`category_name_problem`).
+not shown, and bound every list by the chunks or candidates of the call (which
+also bounds the call's ``max_tokens``, see :mod:`~memoir_ai.llm.limits`). They
+are cached: the same shape gives the same class, so the agent built for it is
+reused too. Checks that concern a single chunk (a missing id) are left to the
+pipeline on purpose: one bad chunk must not fail its whole batch, it is
+retried alone (see :func:`category_name_problem`). A category name's rules
+(length, no sentence punctuation) are shown to the model in the schema, which
+a grammar-constrained local server enforces while decoding; they are checked
+by :mod:`~memoir_ai.llm.names`, which asks once more with the reasons and then
+shortens what is still wrong.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import unicodedata
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, TypeVar
@@ -52,8 +60,23 @@ __all__ = [
     "summary_output",
 ]
 
-MAX_CATEGORY_NAME_LENGTH = 100
+MAX_CATEGORY_NAME_LENGTH = 60
 """Longest category name accepted from a model, in characters."""
+NAME_PATTERN = r"^[^.!?;:\n]+$"
+"""A category name has no sentence punctuation (shown to the model; see :mod:`.names`)."""
+CACHED_SHAPES = 1024
+
+CategoryName = Annotated[
+    str,
+    Field(
+        description=(
+            "A short category name: 1 to 4 words, no sentence punctuation, "
+            f"at most {MAX_CATEGORY_NAME_LENGTH} characters."
+        ),
+        json_schema_extra={"maxLength": MAX_CATEGORY_NAME_LENGTH, "pattern": NAME_PATTERN},
+    ),
+]
+"""A name as the model sees it in the schema; checked and repaired by :mod:`.names`."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -75,16 +98,24 @@ class _Output(BaseModel):
 class GeneratedHelper(_Output):
     """A short description of a source: what it is, who wrote it, when, and what it says."""
 
-    title: str = Field(description="The title of the source, or 'unknown'.", max_length=200)
-    author: str = Field(description="Who wrote the source, or 'unknown'.", max_length=200)
-    date: str = Field(
-        description="When it was written, ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), or 'unknown'.",
-        max_length=40,
+    title: str = Field(
+        description="The title of the source as the text or file name gives it, or 'unknown'.",
+        max_length=120,
     )
-    topic: str = Field(description="The subject in a few words.", max_length=200)
+    author: str = Field(
+        description="The author named in the text or file name, or 'unknown'.", max_length=100
+    )
+    date: str = Field(
+        description=(
+            "The date the text or file name states, ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD), "
+            "or 'unknown'."
+        ),
+        max_length=10,
+    )
+    topic: str = Field(description="The subject in a few words, or 'unknown'.", max_length=100)
     summary: str = Field(
         description="One paragraph (at most about 120 words) saying what the source contains.",
-        max_length=900,
+        max_length=720,
     )
 
     def to_text(self) -> str:
@@ -99,7 +130,7 @@ class ChunkCategory(_Output):
     """The category chosen for one chunk."""
 
     id: int = Field(description="The number N of the block 'Chunk N:' in the prompt.")
-    category: str = Field(description="The name of the category for this chunk.")
+    category: CategoryName
 
 
 class ChunkCategories(_Output):
@@ -112,7 +143,7 @@ class ChunkPath(_Output):
     """The whole category path chosen for one chunk, from the top level down to a leaf."""
 
     id: int = Field(description="The number N of the block 'Chunk N:' in the prompt.")
-    path: list[str] = Field(description="Category names from level 1 down to the last level.")
+    path: list[CategoryName] = Field(description="Category names from level 1 down to the last.")
 
 
 class ChunkPaths(_Output):
@@ -195,7 +226,9 @@ def category_name_problem(name: str) -> str | None:
     return None
 
 
-def classification_output(existing: Sequence[str], allow_new: bool) -> type[ChunkCategories]:
+def classification_output(
+    existing: Sequence[str], allow_new: bool, count: int | None = None
+) -> type[ChunkCategories]:
     """The output type of one level-by-level classification call.
 
     Args:
@@ -203,31 +236,49 @@ def classification_output(existing: Sequence[str], allow_new: bool) -> type[Chun
             filed (at this level, under their parent).
         allow_new: ``False`` when the level is full: the ``category`` field is
             then a ``Literal`` of ``existing``, so no new name can be returned.
+        count: The chunks of the batch: the answer lists at most that many.
 
     Raises:
         ClassificationError: The level is full and there is nothing to reuse.
     """
-    if allow_new:
-        return ChunkCategories
-    names = _unique(existing)
-    if not names:
+    names = () if allow_new else tuple(_unique(existing))
+    if not allow_new and not names:
         raise ClassificationError(
             "The category level is full and has no existing category to file the chunks under.",
             remedy="raise max_categories_per_level for that level.",
         )
-    item = _narrowed(ChunkCategory, category=_literal(names))
-    return _narrowed(ChunkCategories, chunks=list[item])  # type: ignore[valid-type]
+    return _classification_output(names, allow_new, _count(count))
 
 
-def path_classification_output(depth: int) -> type[ChunkPaths]:
-    """The output type of a whole-path classification call: ``depth`` names per chunk."""
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _classification_output(
+    names: tuple[str, ...], allow_new: bool, count: int | None
+) -> type[ChunkCategories]:
+    item: type[ChunkCategory] = (
+        ChunkCategory if allow_new else _narrowed(ChunkCategory, category=_literal(names))
+    )
+    if count is None and allow_new:
+        return ChunkCategories
+    return _narrowed(ChunkCategories, chunks=_bounded_list(item, count))
+
+
+def path_classification_output(depth: int, count: int | None = None) -> type[ChunkPaths]:
+    """The output type of a whole-path classification call: ``depth`` names per chunk.
+
+    ``count`` (the chunks of the batch) bounds the number of paths.
+    """
     if depth < 1:
         raise ValidationError(
             f"A category path needs at least one level, got depth {depth}.",
             remedy="use a hierarchy depth between 1 and 100.",
         )
+    return _path_classification_output(depth, _count(count))
+
+
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _path_classification_output(depth: int, count: int | None) -> type[ChunkPaths]:
     bounded = Annotated[
-        list[str],
+        list[CategoryName],
         Field(
             min_length=depth,
             max_length=depth,
@@ -235,7 +286,7 @@ def path_classification_output(depth: int) -> type[ChunkPaths]:
         ),
     ]
     item = _narrowed(ChunkPath, path=bounded)
-    return _narrowed(ChunkPaths, chunks=list[item])  # type: ignore[valid-type]
+    return _narrowed(ChunkPaths, chunks=_bounded_list(item, count))
 
 
 def selection_output(candidates: Sequence[str], count: int) -> type[CategorySelection]:
@@ -244,7 +295,7 @@ def selection_output(candidates: Sequence[str], count: int) -> type[CategorySele
     ``count`` is capped by the number of candidates; names are a ``Literal`` of
     the candidates and ``ranked_relevance`` is bounded by the count.
     """
-    names = _unique(candidates)
+    names = tuple(_unique(candidates))
     if not names:
         raise ValidationError(
             "There is no candidate category to choose from.",
@@ -255,7 +306,11 @@ def selection_output(candidates: Sequence[str], count: int) -> type[CategorySele
             f"At least one category must be selected per step, got {count}.",
             remedy="pass a count of 1 or more.",
         )
-    count = min(count, len(names))
+    return _selection_output(names, min(count, len(names)))
+
+
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _selection_output(names: tuple[str, ...], count: int) -> type[CategorySelection]:
     rank = Annotated[
         int,
         Field(
@@ -269,14 +324,43 @@ def selection_output(candidates: Sequence[str], count: int) -> type[CategorySele
 
 def summary_output(chunk_ids: Sequence[int]) -> type[ChunkSummaries]:
     """The output type of a summary call whose ``id`` can only name the chunks shown."""
-    item = _narrowed(ChunkSummary, id=_literal(_required_ids(chunk_ids)))
+    return _summary_output(tuple(_required_ids(chunk_ids)))
+
+
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _summary_output(ids: tuple[int, ...]) -> type[ChunkSummaries]:
+    item = _narrowed(ChunkSummary, id=_literal(ids))
     return _narrowed(ChunkSummaries, summaries=list[item])  # type: ignore[valid-type]
 
 
 def answer_output(chunk_ids: Sequence[int]) -> type[CitedAnswer]:
     """The output type of the final answer, citing only the chunks shown."""
-    allowed = _literal(_required_ids(chunk_ids))
-    return _narrowed(CitedAnswer, cited_chunk_ids=list[allowed])  # type: ignore[valid-type]
+    return _answer_output(tuple(_required_ids(chunk_ids)))
+
+
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _answer_output(ids: tuple[int, ...]) -> type[CitedAnswer]:
+    return _narrowed(CitedAnswer, cited_chunk_ids=list[_literal(ids)])  # type: ignore[misc]
+
+
+def _count(count: int | None) -> int | None:
+    if count is not None and count < 1:
+        raise ValidationError(
+            f"A batch needs at least one chunk, got {count}.", remedy="pass a count of 1 or more."
+        )
+    return count
+
+
+def _bounded_list(item: type[BaseModel], count: int | None) -> Any:
+    """A list shown to the model with at most ``count`` items.
+
+    The bound is in the schema only (it bounds the call's ``max_tokens`` and a
+    grammar-constrained decoder); pydantic does not enforce it, so that an
+    extra or repeated entry fails only its chunk, not the whole batch.
+    """
+    if count is None:
+        return list[item]  # type: ignore[valid-type]
+    return Annotated[list[item], Field(json_schema_extra={"maxItems": count})]  # type: ignore[valid-type]
 
 
 def _narrowed(base: type[ModelT], **fields: Any) -> type[ModelT]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.limits import answer_max_tokens
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import CitedAnswer, LLMPurpose, answer_output
 from memoir_ai.query.retrieve import RetrievedPath
@@ -56,10 +57,17 @@ class AnswerPrompt:
 
 
 async def ask_for_answer(
-    agents: AgentFactory, prompt: str, chunk_ids: Sequence[int]
+    agents: AgentFactory, prompt: str, chunk_ids: Sequence[int], *, budget: int | None = None
 ) -> tuple[CitedAnswer, LLMCallRecord]:
-    """Ask for the answer, citing only ``chunk_ids``; duplicates in the citation are removed."""
-    output, record = await agents.call(answer_output(chunk_ids), prompt, LLMPurpose.ANSWER)
+    """Ask for the answer, citing only ``chunk_ids``; duplicates in the citation are removed.
+
+    The answer may take :func:`~memoir_ai.llm.limits.answer_max_tokens` of the
+    prompt ``budget`` (the bound of its output type without one).
+    """
+    max_tokens = None if budget is None else answer_max_tokens(budget)
+    output, record = await agents.call(
+        answer_output(chunk_ids), prompt, LLMPurpose.ANSWER, max_tokens=max_tokens
+    )
     return output, record
 
 

@@ -157,7 +157,7 @@ class QueryPipeline:
             prompt_tokens = prompt.count(shown, kept_helpers)
             arithmetic.check_fits(prompt_tokens, budget)
             answer, record = await ask_for_answer(
-                self.agents, prompt_text, [chunk.id for chunk in shown]
+                self.agents, prompt_text, [chunk.id for chunk in shown], budget=budget
             )
             calls.append((record, answer))
         except LLMCallError as exc:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from memoir_ai.errors import QueryError
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.limits import summary_max_tokens
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import ChunkSummaries, LLMPurpose, summary_output
 from memoir_ai.query.budget import (
@@ -122,7 +123,10 @@ async def _summarize(
 ) -> tuple[ChunkSummaries, LLMCallRecord]:
     prompt = prompts.summary_prompt(part, query=query)
     return await agents.call(
-        summary_output([chunk.id for chunk in part]), prompt, LLMPurpose.SUMMARIZE
+        summary_output([chunk.id for chunk in part]),
+        prompt,
+        LLMPurpose.SUMMARIZE,
+        max_tokens=summary_max_tokens([chunk.target_chars for chunk in part]),
     )
 
 

@@ -6,11 +6,9 @@ the first 5 chunks or 2,000 tokens) and at what was stored (never over 300 token
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-from fakes import first_prompt, respond_with
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
@@ -19,9 +17,12 @@ from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.helpers.compose import HELPER_MAX_TOKENS, SAMPLE_MAX_TOKENS
 from memoir_ai.helpers.service import ContextualHelperService
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.inputs import HelperInputs
+from memoir_ai.llm.prompts import Prompt
 from memoir_ai.llm.schemas import GeneratedHelper
 from memoir_ai.text.tokens import get_token_counter
 from tests._schema_tools import config_for
+from tests.fakes import first_prompt, inputs_of, respond_with
 
 COUNTER = get_token_counter("openai:gpt-4o-mini")
 
@@ -31,10 +32,10 @@ class RecordingModel:
 
     def __init__(self, answer: dict[str, str]) -> None:
         self.answer = answer
-        self.prompts: list[str] = []
+        self.prompts: list[Prompt] = []
 
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        self.prompts.append(first_prompt(messages))
+        self.prompts.append(Prompt(first_prompt(messages), inputs_of(messages)))
         return respond_with(info, self.answer)
 
 
@@ -48,33 +49,34 @@ def database(sqlite_url: str) -> Iterator[DatabaseManager]:
     database.dispose()
 
 
-def excerpt_of(prompt: str) -> str:
-    match = re.search(r'Opening excerpt:\n"""\n(.*)\n"""$', prompt, re.DOTALL)
-    assert match, prompt
-    return match.group(1)
+def excerpt_of(prompt: Prompt) -> str:
+    inputs = prompt.inputs
+    assert isinstance(inputs, HelperInputs), prompt
+    return inputs.excerpt
 
 
 def test_an_over_long_answer_is_stored_within_300_tokens(database: DatabaseManager) -> None:
     # Every field at its schema's length limit, in a script that costs a token or more a character.
     answer = {
-        "title": "月" * 200,
-        "author": "作者" * 100,
+        "title": "月" * 120,
+        "author": "作者" * 50,
         "date": "unknown",
-        "topic": "天文" * 100,
-        "summary": "。".join(["木星的卫星很多"] * 112) + "。",
+        "topic": "天文" * 50,
+        "summary": "。".join(["木星的卫星很多"] * 90) + "。",
     }
     assert COUNTER.count(GeneratedHelper(**answer).to_text()) > 2 * HELPER_MAX_TOKENS
     model = RecordingModel(answer)
     service = ContextualHelperService(database, AgentFactory(model=FunctionModel(model)), COUNTER)
 
-    outcome = service.generate_helper_sync("long-answer", ["Some text about Jupiter."])
+    text = f"Some text about Jupiter by {answer['author']}."  # an author the text states
+    outcome = service.generate_helper_sync("long-answer", [text])
 
     stored = service.get_helper("long-answer")
     assert stored is not None and outcome.created
     assert stored.token_count == COUNTER.count(stored.helper_text) <= HELPER_MAX_TOKENS
     # Trimmed after the last whole sentence that fits, not thrown away.
     assert stored.token_count > HELPER_MAX_TOKENS // 2
-    assert stored.helper_text.endswith(".")
+    assert stored.helper_text.endswith((".", "。"))
     assert stored.helper_text.startswith("Title: 月月月")
     assert GeneratedHelper(**answer).to_text().startswith(stored.helper_text)
 

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from fakes import ScriptedModel
 from pydantic_ai.exceptions import UnexpectedModelBehavior
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
@@ -33,6 +32,7 @@ from memoir_ai.llm.agents import AgentFactory, LLMCallError
 from memoir_ai.llm.models import LLMSettings
 from memoir_ai.text.tokens import get_token_counter
 from tests._schema_tools import config_for
+from tests.fakes import ScriptedModel
 
 COUNTER = get_token_counter("openai:gpt-4o-mini")
 

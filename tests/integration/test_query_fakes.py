@@ -1,7 +1,9 @@
 """Queries against fake models that misbehave first: rankings, citations, summaries (SQLite).
 
 The tree is built once per test by the offline model through ingest_text; the
-query then runs with a FunctionModel that answers each purpose from a script.
+query then runs with a FunctionModel that answers each purpose from a script,
+reading the typed inputs each request carries (candidates, chunks, targets),
+never the prompt's prose.
 """
 
 from __future__ import annotations
@@ -25,25 +27,29 @@ from memoir_ai.errors import QueryError
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.models import LLMSettings
+from memoir_ai.llm.prompts import Prompt
 from memoir_ai.llm.schemas import LLMPurpose
 from memoir_ai.query import NoResultsError, QueryResult
 from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
 from tests.corpus import HELPERS, SETTINGS, build_memory, rows
-from tests.fakes import first_prompt, respond_with
+from tests.fakes import first_prompt, inputs_of, respond_with
 from tests.reference_tokenizers import bundled_tokenizer, litellm_tokenizers_folder
 
-Reply = Callable[[str], dict[str, Any]]
+Reply = Callable[[Prompt], dict[str, Any]]
 
 
-def candidates(prompt: str) -> tuple[list[str], int]:
-    listed = prompt.split("Candidate categories:\n", 1)[1].split("\n\n", 1)[0]
-    names = [line[2:] for line in listed.splitlines() if line.startswith("- ")]
-    count = int(re.search(r"Choose exactly (\d+) of these", prompt).group(1))  # type: ignore[union-attr]
-    return names, count
+def received(messages: list[ModelMessage]) -> Prompt:
+    """The prompt a request carries, with its typed inputs."""
+    return Prompt(first_prompt(messages), inputs_of(messages))
 
 
-def good_selection(prompt: str) -> dict[str, Any]:
+def candidates(prompt: Prompt) -> tuple[list[str], int]:
+    inputs: Any = prompt.inputs
+    return [candidate.name for candidate in inputs.candidates], inputs.count
+
+
+def good_selection(prompt: Prompt) -> dict[str, Any]:
     names, count = candidates(prompt)
     return {
         "categories": [
@@ -53,29 +59,30 @@ def good_selection(prompt: str) -> dict[str, Any]:
     }
 
 
-def chunk_ids(prompt: str) -> list[int]:
-    return [int(found) for found in re.findall(r"^Chunk (\d+)", prompt, re.M)]
+def chunk_ids(prompt: Prompt) -> list[int]:
+    inputs: Any = prompt.inputs
+    return [chunk.id for chunk in inputs.chunks]
 
 
-def good_answer(prompt: str) -> dict[str, Any]:
+def good_answer(prompt: Prompt) -> dict[str, Any]:
     return {"answer": "From the memory.", "cited_chunk_ids": chunk_ids(prompt)[:2]}
 
 
-BLOCK = re.compile(r'^Chunk (\d+) \(at most (\d+) characters\):\n"""\n(.*?)\n"""$', re.M | re.S)
-
-
-def targets(prompt: str) -> dict[int, int]:
-    return {int(chunk): int(target) for chunk, target, _ in BLOCK.findall(prompt)}
+def targets(prompt: Prompt) -> dict[int, int]:
+    inputs: Any = prompt.inputs
+    return {chunk.id: chunk.target_chars for chunk in inputs.chunks}
 
 
 def summaries(length: Callable[[int], int], filler: str | None = None) -> Reply:
     """Summaries of ``length(target)`` characters: the chunk's own opening words, or ``filler``."""
 
-    def reply(prompt: str) -> dict[str, Any]:
+    def reply(prompt: Prompt) -> dict[str, Any]:
         answers = []
-        for chunk, target, text in BLOCK.findall(prompt):
-            source = (filler or text + " ") * (3 * int(target) // len(filler or text) + 3)
-            answers.append({"id": int(chunk), "summary": source[: length(int(target))]})
+        inputs: Any = prompt.inputs
+        for chunk in inputs.chunks:
+            text, target = chunk.text, chunk.target_chars
+            source = (filler or text + " ") * (3 * target // len(filler or text) + 3)
+            answers.append({"id": chunk.id, "summary": source[: length(target)]})
         return {"summaries": answers}
 
     return reply
@@ -88,7 +95,7 @@ class PurposeScript:
     select: list[Reply] = field(default_factory=lambda: [good_selection])
     summarize: list[Reply] = field(default_factory=lambda: [summaries(lambda target: target)])
     answer: list[Reply] = field(default_factory=lambda: [good_answer])
-    requests: list[tuple[str, str]] = field(default_factory=list)
+    requests: list[tuple[str, Prompt]] = field(default_factory=list)
 
     def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> Any:
         properties = info.output_tools[0].parameters_json_schema.get("properties", {})
@@ -99,7 +106,7 @@ class PurposeScript:
             if "summaries" in properties
             else "answer"
         )
-        prompt = first_prompt(messages)
+        prompt = received(messages)
         seen = sum(1 for done, _ in self.requests if done == kind)
         self.requests.append((kind, prompt))
         script: list[Reply] = getattr(self, kind)
@@ -142,24 +149,24 @@ def memory(sqlite_url: str) -> str:
     return sqlite_url
 
 
-def bad_duplicate_ranks(prompt: str) -> dict[str, Any]:
+def bad_duplicate_ranks(prompt: Prompt) -> dict[str, Any]:
     names, count = candidates(prompt)
     return {"categories": [{"name": name, "ranked_relevance": 1} for name in names[:count]]}
 
 
-def bad_out_of_range(prompt: str) -> dict[str, Any]:
+def bad_out_of_range(prompt: Prompt) -> dict[str, Any]:
     good = good_selection(prompt)
     good["categories"][0]["ranked_relevance"] = 99
     return good
 
 
-def bad_unknown_name(prompt: str) -> dict[str, Any]:
+def bad_unknown_name(prompt: Prompt) -> dict[str, Any]:
     good = good_selection(prompt)
     good["categories"][0]["name"] = "A category that does not exist"
     return good
 
 
-def bad_count(prompt: str) -> dict[str, Any]:
+def bad_count(prompt: Prompt) -> dict[str, Any]:
     names, count = candidates(prompt)
     return {
         "categories": [
@@ -282,6 +289,11 @@ def tiktoken_count(*texts: str) -> int:
     return sum(len(encoding.encode(text, disallowed_special=())) for text in texts)
 
 
+def logged_chunk_ids(logged: str) -> list[int]:
+    """The numbers of the chunk blocks in a prompt as the audit log kept it."""
+    return [int(found) for found in re.findall(r"^Chunk (\d+)", logged, re.M)]
+
+
 def logged_answer_prompt(url: str, result: QueryResult) -> str:
     sql = "SELECT request_text FROM llm_calls WHERE operation_id = :op AND purpose = 'answer'"
     ((request,),) = rows(url, sql, op=result.operation_id)
@@ -318,7 +330,7 @@ def test_a_tight_budget_keeps_the_paths_that_fit_and_reports_the_rest(
     instructions = prompts.instructions(LLMPurpose.ANSWER)
     sent = logged_answer_prompt(samples, result)
     assert tiktoken_count(instructions, sent) == result.prompt_tokens <= 1200
-    assert chunk_ids(sent) == [chunk.id for chunk in result.chunks]
+    assert logged_chunk_ids(sent) == [chunk.id for chunk in result.chunks]
     assert {chunk.category_path for chunk in result.chunks} == {p.names for p in result.paths}
     over = [item for item in result.dropped_paths if item.reason == "over_budget"]
     assert over and all("1200-token budget" in item.detail for item in over)
@@ -389,7 +401,7 @@ def test_summarize_retries_a_long_summary_alone_then_fits(memory: str) -> None:
     budget = full.prompt_tokens * 2 // 3
     too_long, on_target = summaries(lambda target: target * 3), summaries(lambda target: target)
 
-    def long_in_parts(prompt: str) -> dict[str, Any]:
+    def long_in_parts(prompt: Prompt) -> dict[str, Any]:
         return too_long(prompt) if len(targets(prompt)) > 1 else on_target(prompt)
 
     script = PurposeScript(summarize=[long_in_parts])
@@ -484,7 +496,7 @@ class InFlight:
         self.most = max(self.most, self.current)
         await asyncio.sleep(0.05)
         self.current -= 1
-        prompt = first_prompt(messages)
+        prompt = received(messages)
         properties = info.output_tools[0].parameters_json_schema.get("properties", {})
         reply = good_selection(prompt) if "categories" in properties else good_answer(prompt)
         return respond_with(info, reply)

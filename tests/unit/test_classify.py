@@ -1,8 +1,9 @@
 """Batch classification without a database: prompts, answers, retries alone, limits, modes.
 
-The model is a pydantic-ai FunctionModel that reads the numbered blocks of the
-real prompt and answers by rule (the category is a word written in the chunk),
-misbehaving on purpose for chosen chunks; every prompt it receives is counted.
+The model is a pydantic-ai FunctionModel that reads the typed inputs the agent
+sends with the real prompt (chunks, level, existing names) and answers by rule
+(the category is a word written in the chunk), misbehaving on purpose for
+chosen chunks; every prompt it receives is counted.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from memoir_ai.errors import ClassificationError
 from memoir_ai.ingest._tree import CategoryRow, WorkingTree
 from memoir_ai.ingest.classify import ClassificationOptions, Classifier
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.inputs import ClassificationInputs, PathClassificationInputs
 from memoir_ai.llm.models import LLMSettings
-from tests.fakes import first_prompt, respond_with
+from tests.fakes import first_prompt, inputs_of, respond_with
 
 BLOCK = re.compile(r'^Chunk (\d+):\n"""\n(.*?)\n"""$', re.M | re.S)
 
@@ -55,29 +57,29 @@ class RuleModel:
                 await asyncio.sleep(self.delay)
             if self.down is not None:
                 raise self.down
-            return respond_with(info, self.answer(prompt))
+            return respond_with(info, self.answer(inputs_of(messages)))
         finally:
             self.in_flight -= 1
 
-    def answer(self, prompt: str) -> dict[str, Any]:
-        level = int(m.group(1)) if (m := re.search(r"Level: (\d+) of", prompt)) else None
-        paths = "path of exactly" in prompt
+    def answer(self, inputs: ClassificationInputs | PathClassificationInputs) -> dict[str, Any]:
+        paths = isinstance(inputs, PathClassificationInputs)
         entries: list[dict[str, Any]] = []
-        blocks = BLOCK.findall(prompt)
-        for number, text in blocks:
+        for chunk in inputs.chunks:
+            number, text = chunk.id, chunk.text
             self.sent[text] += 1
-            trick = self.tricks.get(text) if len(blocks) > 1 or self.sent[text] == 1 else None
-            if paths:
+            trick = (
+                self.tricks.get(text) if len(inputs.chunks) > 1 or self.sent[text] == 1 else None
+            )
+            if isinstance(inputs, PathClassificationInputs):
                 depth = len(text.split()[0].split("/"))
                 entry: dict[str, Any] = {
-                    "id": int(number),
+                    "id": number,
                     "path": [topic(text, lv) for lv in range(1, depth + 1)],
                 }
-            elif "is full" in prompt:  # a well-behaved model picks a listed name
-                listed = re.findall(r"^- (.+)$", prompt, re.M)
-                entry = {"id": int(number), "category": listed[0]}
+            elif not inputs.allow_new:  # a well-behaved model picks a listed name
+                entry = {"id": number, "category": inputs.existing[0]}
             else:
-                entry = {"id": int(number), "category": topic(text, level or 1)}
+                entry = {"id": number, "category": topic(text, inputs.level)}
             if trick == "missing":
                 continue
             if trick == "duplicate":
@@ -92,7 +94,7 @@ class RuleModel:
             elif trick == "control":
                 entry["category"] = "Bad\x07Name"
             elif trick == "too-long":
-                entry["category"] = "x" * 150
+                entry["category"] = "Notes about several things of the kind " * 4
             entries.append(entry)
         return {"chunks": entries}
 
@@ -137,7 +139,7 @@ def test_prompt_has_numbered_blocks_and_order_is_kept_across_batches() -> None:
     first = model.prompts[0]
     assert 'Chunk 1:\n"""\n' + chunks[0] + '\n"""' in first
     assert "Chunk 5:" in first and "Chunk 6:" not in first
-    assert '{"chunks": [{"id": 1, "category": "..."}' in first
+    assert 'Example of the form only (other chunks, other names): {"chunks": [' in first
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 50])
@@ -148,9 +150,7 @@ def test_batch_size_sets_the_chunks_per_call(batch_size: int) -> None:
     assert len(model.prompts) == -(-60 // batch_size)
 
 
-@pytest.mark.parametrize(
-    "trick", ["missing", "duplicate", "unknown-id", "blank", "control", "too-long"]
-)
+@pytest.mark.parametrize("trick", ["missing", "duplicate", "unknown-id", "blank", "control"])
 def test_a_bad_answer_is_retried_alone_and_the_others_never_resent(trick: str) -> None:
     model = RuleModel()
     chunks = texts("Alpha", "Beta", "Gamma", "Delta", "Epsilon")
@@ -163,6 +163,22 @@ def test_a_bad_answer_is_retried_alone_and_the_others_never_resent(trick: str) -
     assert model.sent == Counter({**dict.fromkeys(chunks, 1), chunks[2]: 2})
 
 
+def test_an_over_long_name_is_sent_back_once_with_the_reason_then_shortened() -> None:
+    model = RuleModel()
+    chunks = texts("Alpha", "Beta", "Gamma", "Delta", "Epsilon")
+    model.tricks = {chunks[2]: "too-long"}
+    instance = classifier(model, batch_size=5)
+    paths = run(instance.classify(chunks))
+    assert len(model.prompts) == 2  # the batch, then the batch again with the reason
+    assert paths[2] == ("Notes about several things",)  # still too long: shortened, not resent
+    assert [path for index, path in enumerate(paths) if index != 2] == [
+        (topic(text),) for index, text in enumerate(chunks) if index != 2
+    ]
+    (record,) = instance.records
+    assert record.requests == 2
+    assert any("has 155 characters, more than 60" in note for note in record.notes)
+
+
 def test_a_chunk_that_never_gets_a_usable_answer_is_a_classification_error() -> None:
     model = RuleModel()
     chunks = texts("Alpha", "Beta")
@@ -170,12 +186,9 @@ def test_a_chunk_that_never_gets_a_usable_answer_is_a_classification_error() -> 
     model.sent = Counter()
 
     class Stubborn(RuleModel):
-        def answer(self, prompt: str) -> dict[str, Any]:
-            return (
-                {"chunks": [{"id": 1, "category": "ok"}]}
-                if "Beta" not in prompt
-                else {"chunks": []}
-            )
+        def answer(self, inputs: Any) -> dict[str, Any]:
+            texts_sent = " ".join(chunk.text for chunk in inputs.chunks)
+            return {"chunks": [{"id": 1, "category": "ok"}] if "Beta" not in texts_sent else []}
 
     stubborn = Stubborn()
     with pytest.raises(ClassificationError, match="Chunk 2 could not be classified") as raised:
@@ -220,11 +233,10 @@ def test_limits_are_never_exceeded_new_names_beyond_the_room_are_retried_with_a_
     names: list[str] = []
 
     async def answer(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        prompt = first_prompt(messages)
-        blocks = BLOCK.findall(prompt)
-        full = "is full" in prompt
+        inputs = inputs_of(messages)
         entries = [
-            {"id": int(n), "category": "Alpha" if full else topic(text)} for n, text in blocks
+            {"id": chunk.id, "category": topic(chunk.text) if inputs.allow_new else "Alpha"}
+            for chunk in inputs.chunks
         ]
         names.extend(entry["category"] for entry in entries)
         return respond_with(info, {"chunks": entries})

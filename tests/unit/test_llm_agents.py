@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fakes import ScriptedModel
 from pydantic_ai import ModelRetry
 
 from memoir_ai.config import MemoirAIConfig
@@ -19,6 +18,7 @@ from memoir_ai.llm.agents import (
     structured_output_mode,
 )
 from memoir_ai.llm.schemas import LLMPurpose
+from tests.fakes import ScriptedModel
 
 GOOD = {"answer": "Because.", "cited_chunk_ids": [1]}
 
@@ -35,13 +35,13 @@ GOOD = {"answer": "Because.", "cited_chunk_ids": [1]}
         ("google:gemini-2.5-flash", "native"),
         ("google-vertex:gemini-2.5-pro", "native"),
         ("anthropic:claude-sonnet-4-5", "tool"),
-        ("ollama:llama3.2", "tool"),
+        ("ollama:llama3.2", "native"),
         ("groq:llama-3.3-70b", "tool"),
         ("mistral:mistral-large-latest", "tool"),
-        ("openai-compatible:qwen3", "tool"),
+        ("openai-compatible:qwen3", "native"),
     ],
 )
-def test_native_output_only_where_the_provider_has_it(model: str, mode: str) -> None:
+def test_native_output_where_the_provider_has_a_json_schema_format(model: str, mode: str) -> None:
     assert structured_output_mode(model) == mode
     assert AgentFactory(LLMSettings(model=model)).structured_output == mode
 
@@ -104,8 +104,11 @@ def test_record_carries_tokens_latency_time_and_payloads() -> None:
     assert record.requests == 1
     assert record.request_text == "Why?"
     assert record.response_text == '{"answer":"Because.","cited_chunk_ids":[1]}'
-    # Deterministic mode reaches the model as a setting.
-    assert script.infos[0].model_settings == {"temperature": 0}
+    # Deterministic mode reaches the model as a setting; the SDK never retries on its own.
+    settings = script.infos[0].model_settings or {}
+    assert settings["temperature"] == 0
+    assert settings["max_retries"] == 0
+    assert settings["max_tokens"] == record.max_tokens
 
 
 def test_payloads_are_not_kept_when_switched_off() -> None:
@@ -156,9 +159,10 @@ def test_output_that_stays_invalid_is_an_llm_error_with_a_record() -> None:
 
 
 def test_concurrency_is_bounded_across_agents() -> None:
-    from fakes import respond_with
     from pydantic_ai.messages import ModelMessage, ModelResponse
     from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    from tests.fakes import respond_with
 
     in_flight = 0
     peak = 0
@@ -227,3 +231,46 @@ def test_a_client_error_is_not_retried() -> None:
         asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
     assert script.calls == 1
     assert caught.value.record.attempts == 1
+
+
+def test_output_mode_and_timeout_come_from_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMOIR_STRUCTURED_OUTPUT", "prompted")
+    monkeypatch.setenv("MEMOIR_LLM_TIMEOUT", "45")
+    settings = LLMSettings.from_config(MemoirAIConfig(_env_file=None))
+    assert (settings.structured_output, settings.timeout_seconds) == ("prompted", 45.0)
+    assert AgentFactory(settings).structured_output == "prompted"
+
+
+@pytest.mark.parametrize("value", ["json", "Native", ""])
+def test_an_unknown_output_mode_is_a_configuration_error(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="structured_output") as caught:
+        MemoirAIConfig(_env_file=None, structured_output=value)
+    assert "MEMOIR_" in caught.value.remedy
+
+
+def test_a_remembered_mode_is_where_auto_starts_and_a_forced_mode_wins() -> None:
+    assert (
+        AgentFactory(
+            LLMSettings(model="openai:gpt-5-nano"), output_mode="prompted"
+        ).structured_output
+        == "prompted"
+    )
+    forced = AgentFactory(
+        LLMSettings(model="openai:gpt-5-nano", structured_output="tool"), output_mode="prompted"
+    )
+    assert forced.structured_output == "tool"
+    assert AgentFactory().working_mode is None
+
+
+def test_the_working_mode_is_learned_from_a_call() -> None:
+    factory = AgentFactory(model=ScriptedModel([GOOD]).model())
+    asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert factory.working_mode == "tool"  # a given model starts with tool output
+    assert factory.structured_output == "tool"
+
+
+def test_the_request_timeout_reaches_every_request() -> None:
+    script = ScriptedModel([GOOD])
+    factory = AgentFactory(LLMSettings(timeout_seconds=7.5), model=script.model())
+    asyncio.run(factory.call(schemas.answer_output([1]), "Why?", LLMPurpose.ANSWER))
+    assert (script.infos[0].model_settings or {})["request_timeout"] == 7.5

@@ -20,7 +20,7 @@ def test_classification_prompt_numbers_chunks_in_triple_quotes() -> None:
     assert 'Source description:\n"""\nTitle: Notes.\n"""' in text
     assert "Level: 1 of 3." in text
     assert "none yet" in text
-    assert '{"chunks": [{"id": 1, "category": "..."}' in text
+    assert 'Example of the form only (other chunks, other names): {"chunks": [{"id": 1, ' in text
     assert "never repeat the text" in text
 
 
@@ -123,9 +123,73 @@ def test_helper_prompt_carries_names_headers_and_excerpt() -> None:
     assert "Source id: doc-1\nFile name: notes.md\nDetected title: Sky Notes\n" in text
     assert "Headers:\n- Stars\n- Planets\n" in text
     assert 'Opening excerpt:\n"""\nOpening words.\n"""' in text
-    assert "'unknown'" in text
+    assert "Write unknown for every field they do not state" in text
 
 
 def test_every_purpose_has_instructions() -> None:
     for purpose in LLMPurpose:
         assert len(prompts.instructions(purpose)) > 40
+
+
+def _every_prompt() -> list[prompts.Prompt]:
+    return [
+        prompts.helper_prompt("Opening words.", source_id="doc-1", file_name="notes.md"),
+        prompts.classification_prompt(CHUNKS, level=1, depth=3, existing=["Stars"], allow_new=True),
+        prompts.classification_prompt(
+            CHUNKS, level=2, depth=2, existing=["Stars"], allow_new=False, parent_path=["Sky"]
+        ),
+        *(
+            prompts.path_classification_prompt(CHUNKS, depth=depth, tree=[["Sky", "Stars"]])
+            for depth in (1, 3, 6, 12)
+        ),
+        prompts.selection_prompt(
+            "Why?", candidates=[CandidateCategory("Stars")], count=1, level=1, depth=3
+        ),
+        prompts.summary_prompt([SummaryChunk(7, "Long text.", 120)], query="What?"),
+        prompts.answer_prompt("Why?", [AnswerChunk(12, "Because.", ["A", "B"])]),
+    ]
+
+
+def test_no_prompt_holds_a_placeholder_a_model_could_copy_as_a_value() -> None:
+    import re
+
+    for prompt in _every_prompt():
+        text = prompt + "\n" + "\n".join(prompts.instructions(purpose) for purpose in LLMPurpose)
+        assert "..." not in text and "…" not in text
+        assert not re.search(r"level \d+ name|category name\"|\"name\"|<[a-z ]+>", text), text
+        assert '"N"' not in text and ": N," not in text
+
+
+def test_every_example_is_marked_as_an_example_and_has_real_looking_names() -> None:
+    for prompt in _every_prompt():
+        for line in prompt.splitlines():
+            if '{"chunks"' in line:
+                assert line.startswith("Example of the form only"), line
+                assert "Vegetables" in line or "Gardening" in line
+
+
+def test_naming_rules_are_stated_where_a_new_category_may_be_made() -> None:
+    rules = "1 to 4 words, at most 60 characters, no sentence punctuation"
+    assert rules in prompts.instructions(LLMPurpose.CLASSIFY)
+    assert rules in prompts.classification_prompt(
+        CHUNKS, level=1, depth=3, existing=[], allow_new=True
+    )
+    assert rules in prompts.path_classification_prompt(CHUNKS, depth=3, tree=[])
+    assert "never the opening words of a chunk" in prompts.instructions(LLMPurpose.CLASSIFY)
+
+
+def test_helpers_are_told_to_say_unknown_and_never_guess() -> None:
+    assert "unknown" in prompts.instructions(LLMPurpose.HELPER)
+    assert "Never guess a name or a date" in prompts.instructions(LLMPurpose.HELPER)
+
+
+def test_every_prompt_carries_its_typed_inputs() -> None:
+    from memoir_ai.llm import inputs
+
+    prompt = prompts.classification_prompt(
+        CHUNKS, level=2, depth=3, existing=["Stars"], allow_new=True, parent_path=["Sky"]
+    )
+    assert prompt.inputs == inputs.ClassificationInputs(
+        tuple(CHUNKS), 2, 3, ("Stars",), True, ("Sky",), None
+    )
+    assert all(prompt.inputs is not None for prompt in _every_prompt())
