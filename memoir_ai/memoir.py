@@ -18,7 +18,7 @@ import logging
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from memoir_ai.errors import ConfigurationError, ValidationError
+from memoir_ai.errors import ConfigurationError, DatabaseError, ValidationError
 
 # Everything heavy (SQLAlchemy, pydantic-ai, the pipelines) loads when an instance
 # first needs it, so that ``from memoir_ai import MemoirAI`` stays cheap.
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from memoir_ai.ingest.pipeline import IngestPipeline
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.agents import AgentFactory
+    from memoir_ai.llm.models import StructuredOutput
     from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
     from memoir_ai.results import (
         CallTotals,
@@ -92,8 +93,34 @@ class MemoirAI:
             from memoir_ai.llm.agents import AgentFactory
             from memoir_ai.llm.models import LLMSettings
 
-            self._agents = AgentFactory(LLMSettings.from_config(self.config), model=self._llm)
+            settings = LLMSettings.from_config(self.config)
+            # Start where the model worked last time (remembered by the database, if opened).
+            stored = self._memory.settings
+            remembered = stored.output_modes.get(self._model_name) if stored else None
+            self._agents = AgentFactory(
+                settings, model=self._llm, output_mode=_output_mode(remembered)
+            )
         return self._agents
+
+    @property
+    def _model_name(self) -> str:
+        return self._llm.model_name if self._llm is not None else self.config.model_name
+
+    async def _remember_output_mode(self) -> None:
+        """Keep the output mode that worked, so the next run starts with it (``auto`` only)."""
+        import asyncio
+
+        agents = self._agents
+        if agents is None or agents.working_mode is None:
+            return
+        if self.config.structured_output != "auto":
+            return
+        try:
+            await asyncio.to_thread(
+                self._memory.remember_output_mode, agents.model_name, agents.working_mode
+            )
+        except DatabaseError as error:  # worth keeping, never worth failing the operation
+            logger.warning("Could not remember the output mode that worked: %s", error)
 
     async def ingest_text(
         self,
@@ -117,13 +144,16 @@ class MemoirAI:
         config = await asyncio.to_thread(self._memory.open_for_writing)
         if self._ingest is None:
             self._ingest = IngestPipeline(config, self.database, self.agents)
-        return await self._ingest.ingest_text(
-            content,
-            source_id,
-            contextual_helper=contextual_helper,
-            metadata=metadata,
-            replace=replace,
-        )
+        try:
+            return await self._ingest.ingest_text(
+                content,
+                source_id,
+                contextual_helper=contextual_helper,
+                metadata=metadata,
+                replace=replace,
+            )
+        finally:
+            await self._remember_output_mode()
 
     def ingest_text_sync(
         self,
@@ -165,15 +195,18 @@ class MemoirAI:
             limit,
         )
         config = await asyncio.to_thread(self._memory.open_for_reading)
-        return await QueryPipeline(config, self.database, self.agents).query(
-            query_text,
-            strategy,
-            strategy_params,
-            prompt_limiting_strategy,
-            max_token_budget,
-            use_rankings,
-            limit,
-        )
+        try:
+            return await QueryPipeline(config, self.database, self.agents).query(
+                query_text,
+                strategy,
+                strategy_params,
+                prompt_limiting_strategy,
+                max_token_budget,
+                use_rankings,
+                limit,
+            )
+        finally:
+            await self._remember_output_mode()
 
     def query_sync(
         self,
@@ -235,7 +268,7 @@ class MemoirAI:
         stored = self._memory.stored_settings() if report.current_revision else None
         return DatabaseInfo(
             database_url=self.database.masked_url,
-            model=self._llm.model_name if self._llm is not None else self.config.model_name,
+            model=self._model_name,
             hierarchy_depth=stored.hierarchy_depth if stored else self.config.hierarchy_depth,
             schema_valid=report.is_valid,
             current_revision=report.current_revision,
@@ -400,3 +433,13 @@ def _run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:
     from memoir_ai._sync import run_sync
 
     return run_sync(coroutine)
+
+
+def _output_mode(remembered: str | None) -> StructuredOutput | None:
+    """A remembered output mode, if it is one this code knows."""
+    from typing import get_args
+
+    from memoir_ai.llm.models import StructuredOutput
+
+    modes: tuple[str, ...] = get_args(StructuredOutput)
+    return remembered if remembered in modes else None  # type: ignore[return-value]

@@ -304,6 +304,8 @@ class DatabaseSettings(TimestampMixin, Base):
     hierarchy_depth: Mapped[int] = mapped_column(Integer)
     # The model whose tokenizer counted the stored chunks; None until the first chunk.
     tokenizer_model: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    # Model name → the structured-output mode that worked for it (revision 0005).
+    output_modes: Mapped[dict[str, str] | None] = mapped_column(JSONDocument)
 
 
 class Source(TimestampMixin, Base):

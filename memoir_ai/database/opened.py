@@ -21,6 +21,7 @@ Everything is done once per instance; later calls reuse the answer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ class OpenedMemory:
         self._readable = False
         self._writable = False
         self._effective: MemoirAIConfig | None = None
+        # What the database remembered when it was opened (None before, or if nothing).
+        self.settings: StoredSettings | None = None
 
     def open_for_reading(self) -> MemoirAIConfig:
         """Check the schema once (no lock, no write); return the configuration in force.
@@ -103,7 +106,9 @@ class OpenedMemory:
                     from memoir_ai.database.migration_manager import MigrationManager
 
                     MigrationManager(effective, engine=self._database.engine).initialize_database()
+                    state = self.read_state()
                 self._effective = effective
+                self.settings = state.settings
                 self._writable = self._readable = True
             assert self._effective is not None
             return self._effective
@@ -128,6 +133,19 @@ class OpenedMemory:
                 raise
             settings = None
         return SchemaState(str(revision) if revision is not None else None, settings)
+
+    def remember_output_mode(self, model: str, mode: str) -> None:
+        """Keep ``mode`` as the way ``model`` gives typed output (a short write of its own)."""
+        from memoir_ai.database.repository import remember_output_mode
+
+        if self.settings is None or self.settings.output_modes.get(model) == mode:
+            return
+        self._database.run(
+            lambda session: remember_output_mode(session, model, mode),
+            doing="remembering the output mode that worked",
+        )
+        modes = {**self.settings.output_modes, model: mode}
+        self.settings = dataclasses.replace(self.settings, output_modes=modes)
 
     def stored_settings(self) -> StoredSettings | None:
         """The settings the database remembers, without creating anything (None if none)."""

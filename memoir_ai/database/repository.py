@@ -9,14 +9,21 @@ database holds — never a silent mix of depths in one tree.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from memoir_ai.database.models import SOURCE_ID_LENGTH, DatabaseSettings
 from memoir_ai.errors import ConfigurationError, ValidationError
 
-__all__ = ["StoredSettings", "checked_source_id", "read_settings", "remember_settings"]
+__all__ = [
+    "StoredSettings",
+    "checked_source_id",
+    "read_settings",
+    "remember_output_mode",
+    "remember_settings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +36,8 @@ class StoredSettings:
 
     hierarchy_depth: int
     tokenizer_model: str | None
+    # Model name → the structured-output mode that worked for it.
+    output_modes: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_settings(session: Session) -> StoredSettings | None:
@@ -36,7 +45,18 @@ def read_settings(session: Session) -> StoredSettings | None:
     row = session.get(DatabaseSettings, _SETTINGS_ROW_ID)
     if row is None:
         return None
-    return StoredSettings(row.hierarchy_depth, row.tokenizer_model)
+    return StoredSettings(row.hierarchy_depth, row.tokenizer_model, dict(row.output_modes or {}))
+
+
+def remember_output_mode(session: Session, model: str, mode: str) -> None:
+    """Record that ``mode`` is how ``model`` gives typed output; the caller commits."""
+    row = session.get(DatabaseSettings, _SETTINGS_ROW_ID)
+    if row is None:
+        return  # a database never opened for writing remembers nothing yet
+    modes = dict(row.output_modes or {})
+    if modes.get(model) != mode:
+        modes[model] = mode
+        row.output_modes = modes
 
 
 def remember_settings(
@@ -78,7 +98,7 @@ def remember_settings(
                 row.tokenizer_model,
                 tokenizer_model,
             )
-    return StoredSettings(row.hierarchy_depth, row.tokenizer_model)
+    return StoredSettings(row.hierarchy_depth, row.tokenizer_model, dict(row.output_modes or {}))
 
 
 def checked_source_id(source_id: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 from memoir_ai.cli.main import app
-from tests._schema_tools import HEAD
+from tests._schema_tools import HEAD, REVISIONS
 
 MEMOIR = Path(sys.executable).with_name("memoir")
 
@@ -172,14 +172,15 @@ def test_every_db_command_does_what_its_help_says(database_url: str) -> None:
 
     step_back = run(database_url, "downgrade", "-1")  # as in the README, no `--` needed
     assert step_back.exit_code == 0, step_back.stderr
-    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == "0003"
-    assert "to 0003." in step_back.stdout
+    before_head = REVISIONS[-2]
+    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == before_head
+    assert f"to {before_head}." in step_back.stdout
 
     bogus = run(database_url, "stamp", "bogus")
     assert bogus.exit_code == 1
     assert "Revision 'bogus' does not exist" in bogus.stderr
     assert "newer memoir-ai" not in bogus.stderr
-    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == "0003"
+    assert _scalar(database_url, "SELECT version_num FROM memoir_alembic_version") == before_head
 
     stamp_sql = run(database_url, "stamp", "--sql", "0001")
     assert stamp_sql.exit_code == 0, stamp_sql.stderr

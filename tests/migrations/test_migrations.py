@@ -44,6 +44,7 @@ def test_migrations_ship_inside_the_package() -> None:
         "0002_sources.py",
         "0003_audit_and_helper_history.py",
         "0004_double_floats_leaf_index_backfill.py",
+        "0005_remembered_output_modes.py",
     ]
 
 
@@ -147,7 +148,7 @@ def test_final_schema(manager: MigrationManager) -> None:
     ]  # fmt: skip
     assert columns("category_limits") == ["level", "max_categories"]
     assert columns("memoir_settings") == [
-        "id", "hierarchy_depth", "tokenizer_model", "created_at", "updated_at"
+        "id", "hierarchy_depth", "tokenizer_model", "created_at", "updated_at", "output_modes"
     ]  # fmt: skip
     assert columns("sources") == [
         "id", "source_id", "title", "content_hash", "metadata", "created_at", "updated_at"
