@@ -73,6 +73,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+# Attempts of a unit of work whose writers may collide on the same new rows.
+COLLISION_ATTEMPTS = 20
 
 logger = logging.getLogger(__name__)
 
@@ -295,25 +297,35 @@ class DatabaseManager:
 
         def log_retry(state: RetryCallState) -> None:
             failure = state.outcome.exception() if state.outcome is not None else None
-            logger.warning(
+            # A lost connection is news; a collision with a concurrent writer is routine.
+            collided = isinstance(failure, DatabaseError) and failure.kind == "constraint"
+            logger.log(
+                logging.DEBUG if collided else logging.WARNING,
                 "%s failed (attempt %d of %d): %s Retrying in %.1f s.",
                 doing[:1].upper() + doing[1:],
                 state.attempt_number,
-                self.config.db_retry_attempts,
+                attempts,
                 failure.message if isinstance(failure, DatabaseError) else failure,
                 state.upcoming_sleep,
             )
-            self._verified = False  # reconnect (with its own bounded retries) next time
+            if not collided:
+                self._verified = False  # reconnect (with its own bounded retries) next time
 
         def attempt() -> T:
             with self.transaction() as session:
                 return work(session)
 
+        # Writers colliding on the same rows need at least one attempt per writer in the
+        # worst case (each round, one of them wins): allow more attempts, with short waits.
+        attempts = self.config.db_retry_attempts
+        wait = wait_exponential(multiplier=0.5, max=8) + wait_random(0, 0.25)
+        if duplicates_collide:
+            attempts = max(attempts, COLLISION_ATTEMPTS)
+            wait = wait_random(0, 0.05) + wait_exponential(multiplier=0.01, max=0.5)
         retrying = Retrying(
             retry=retry_if_exception(retryable),
-            stop=stop_after_attempt(self.config.db_retry_attempts)
-            | stop_after_delay(self.config.db_retry_max_seconds),
-            wait=wait_exponential(multiplier=0.5, max=8) + wait_random(0, 0.25),
+            stop=stop_after_attempt(attempts) | stop_after_delay(self.config.db_retry_max_seconds),
+            wait=wait,
             before_sleep=log_retry,
             reraise=True,
         )
