@@ -250,8 +250,7 @@ class MemoirAI:
         from memoir_ai.database.browse_repository import load_category_tree
 
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            return load_category_tree(session)
+        return self.database.run(load_category_tree, doing="reading the category tree")
 
     def get_database_info(self) -> DatabaseInfo:
         """Where the memory lives, whether its schema is current, and how much it holds.
@@ -287,8 +286,7 @@ class MemoirAI:
         from memoir_ai.database.browse_repository import list_sources
 
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            return list_sources(session)
+        return self.database.run(list_sources, doing="listing the sources")
 
     def get_chunk(self, chunk_id: int) -> ChunkDetail:
         """One stored chunk with its category path, source and character offsets.
@@ -299,8 +297,9 @@ class MemoirAI:
         from memoir_ai.database.browse_repository import get_chunk
 
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            chunk = get_chunk(session, chunk_id)
+        chunk = self.database.run(
+            lambda session: get_chunk(session, chunk_id), doing=f"reading chunk {chunk_id}"
+        )
         if chunk is None:
             raise ValidationError(
                 f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
@@ -345,16 +344,20 @@ class MemoirAI:
                 remedy="pass a limit of 1 or more, or None for every call.",
             )
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            return list_logged_calls(session, source_id=source_id, limit=limit)
+        return self.database.run(
+            lambda session: list_logged_calls(session, source_id=source_id, limit=limit),
+            doing="reading the call log",
+        )
 
     def llm_call_totals(self, source_id: str | None = None) -> CallTotals:
         """Calls, tokens in and out, latency and errors summed over the log (or one source)."""
         from memoir_ai.database.audit import call_totals
 
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            return call_totals(session, source_id=source_id)
+        return self.database.run(
+            lambda session: call_totals(session, source_id=source_id),
+            doing="summing the call log",
+        )
 
     async def regenerate_contextual_helper(
         self, source_id: str, *, file_name: str | None = None

@@ -110,15 +110,20 @@ class ContextualHelperService:
         """The helper in force for ``source_id``, or None."""
         from memoir_ai.database.helpers_repository import get_helper
 
-        with self.database.session() as session:
-            return get_helper(session, _checked_source_id(source_id))
+        checked = _checked_source_id(source_id)
+        return self.database.run(
+            lambda session: get_helper(session, checked), doing=f"reading the helper of {checked!r}"
+        )
 
     def helper_history(self, source_id: str) -> list[StoredHelper]:
         """Every version of the helper of ``source_id``, oldest first."""
         from memoir_ai.database.helpers_repository import list_helper_versions
 
-        with self.database.session() as session:
-            return list_helper_versions(session, _checked_source_id(source_id))
+        checked = _checked_source_id(source_id)
+        return self.database.run(
+            lambda session: list_helper_versions(session, checked),
+            doing=f"reading the helper history of {checked!r}",
+        )
 
     # -- user-provided helpers -------------------------------------------------------------
 
