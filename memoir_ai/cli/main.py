@@ -25,6 +25,7 @@ from memoir_ai.cli.doctor import doctor
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
+from memoir_ai.cli.mcp import mcp
 from memoir_ai.cli.query import query
 from memoir_ai.cli.sources import show, sources_app
 from memoir_ai.cli.tree import tree
@@ -85,6 +86,7 @@ app.add_typer(sources_app, name="sources")
 app.command("show")(show)
 app.command("log")(log)
 app.command("doctor")(doctor)
+app.command("mcp")(mcp)
 
 
 @app.callback()

@@ -99,7 +99,8 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
     code = (
         "import sys, memoir_ai.cli.main; "
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic_ai', 'litellm', 'rich', "
-        "'memoir_ai.database', 'pydantic_settings', 'memoir_ai.config') "
+        "'memoir_ai.database', 'pydantic_settings', 'memoir_ai.config', 'mcp', 'memoir_ai.mcp', "
+        "'uvicorn', 'starlette') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
     loaded = subprocess.run(
