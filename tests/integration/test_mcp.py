@@ -27,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextResourceContents
 
 from memoir_ai import MemoirAI
+from memoir_ai.errors import ValidationError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 MEMOIR = str(Path(sys.executable).parent / "memoir")
@@ -150,7 +151,12 @@ async def _scenario(session: ClientSession, url: str) -> None:
         assert await _resource(session, f"memoir://chunks/{chunk_id}") == chunk
 
         # Bad arguments and unknown ids: tool errors with the remedy, nothing changed.
-        _refused(await session.call_tool("get_chunk", {"chunk_id": 999999}), "999999")
+        with pytest.raises(ValidationError) as raised:
+            memoir.get_chunk(999999)
+        # Exactly the error's one line (message and fix), as the CLI prints it.
+        assert _refused(await session.call_tool("get_chunk", {"chunk_id": 999999})) == str(
+            raised.value
+        )
         _refused(await session.call_tool("query", {"question": "Moon?", "limit": 0}))
         _refused(await session.call_tool("get_tree", {"depth": 0}), "depth")
         _refused(await session.call_tool("delete_source", {"source_id": SOURCE_ID}), "confirm")
