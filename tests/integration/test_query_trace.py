@@ -146,3 +146,29 @@ def test_query_trace_prints_the_walk_as_a_tree(memory: str) -> None:
         app, ["--db", memory, "query", "stars and planets?", "-s", "wide_branch", "--n", "2"]
     )
     assert "Walk (" not in without.stdout
+
+
+@pytest.mark.parametrize("budget", [None, "tight"])
+def test_prompt_tokens_is_an_exact_count_of_the_prompt_sent(
+    memory: str, budget: str | None
+) -> None:
+    """Chunks are priced from their stored counts; what is reported is still a real count."""
+    from memoir_ai.llm import prompts
+    from memoir_ai.llm.schemas import LLMPurpose
+    from tests.reference_tokenizers import reference_encoding
+
+    encoding = reference_encoding("cl100k_base")  # the offline model's tokenizer
+    wide = {"strategy": "wide_branch", "strategy_params": {"n": 4}}
+    full = _ask(memory, None, **wide)
+    options = dict(wide)
+    if budget == "tight":  # some paths must be dropped: the plan then prices them exactly
+        options["max_token_budget"] = full.prompt_tokens - 1
+    result = _ask(memory, None, **options)
+    sent = result.llm_calls[-1].request_text
+    assert sent is not None
+    exact = len(encoding.encode(prompts.instructions(LLMPurpose.ANSWER))) + len(
+        encoding.encode(sent)
+    )
+    assert result.prompt_tokens == exact <= result.max_token_budget
+    if budget == "tight":
+        assert any(item.reason == "over_budget" for item in result.dropped_paths)
