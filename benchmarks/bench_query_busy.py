@@ -2,15 +2,16 @@
 
 A memory of 20 sources (the first 300,000 characters of the benchmark corpus)
 is ingested once with the offline model into a tree of at most 4 categories per
-level, so that leaves fill up and every path brings its 10 chunks. Each side then answers the same 6
-questions (wide_branch, 8 per level, up to 10 chunks per path) in its own process, after 2 warm-up queries; the figure
-is the median over the queries of the process CPU time one query takes
+level, so that leaves fill up and every path brings its 10 chunks. Each side
+then answers the same 6 questions (wide_branch, 8 per level, up to 10 chunks
+per path) in its own process, after 2 warm-up queries; the figure is the
+median over the queries of the process CPU time one query takes
 (``time.process_time``: the pipeline, the tokenizer and the offline model, no
 waiting), and the ratio this version / baseline, sides alternating twice.
 
-The baseline is the ``memoir_ai`` package of the git ref in
-``BENCH_BASELINE`` (e.g. ``main``), extracted with ``git archive`` and put
-first on ``PYTHONPATH``; without it only this version is measured.
+The baseline is the ``memoir_ai`` package of the git ref in ``BENCH_BASELINE``
+(e.g. ``main``), extracted with ``git archive`` and put first on
+``PYTHONPATH``; without it only this version is measured.
 """
 
 from __future__ import annotations
