@@ -24,8 +24,22 @@ from memoir_ai.errors import (
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
     from memoir_ai.ingest.results import IngestResult
+    from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.memoir import MemoirAI
-    from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
+    from memoir_ai.query.results import (
+        CategoryPath,
+        DroppedPath,
+        PromptLimitingStrategy,
+        QueryCall,
+        QueryResult,
+        QueryStrategy,
+        QueryTrace,
+        TraceChoice,
+        TraceLevel,
+        TraceStep,
+        UsedChunk,
+    )
+    from memoir_ai.query.wording import QueryWording
     from memoir_ai.results import (
         CallTotals,
         CategoryNode,
@@ -42,6 +56,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CallTotals",
     "CategoryNode",
+    "CategoryPath",
     "CategoryTree",
     "ChunkDetail",
     "ClassificationError",
@@ -49,7 +64,9 @@ __all__ = [
     "DatabaseConnectionError",
     "DatabaseError",
     "DatabaseInfo",
+    "DroppedPath",
     "IngestResult",
+    "LLMCallRecord",
     "LLMError",
     "LoggedCall",
     "MemoirAI",
@@ -57,17 +74,38 @@ __all__ = [
     "MemoirAIError",
     "MigrationError",
     "PromptLimitingStrategy",
+    "QueryCall",
     "QueryError",
     "QueryResult",
     "QueryStrategy",
+    "QueryTrace",
+    "QueryWording",
     "SourceSummary",
     "StoredHelper",
+    "TraceChoice",
+    "TraceLevel",
+    "TraceStep",
+    "UsedChunk",
     "ValidationError",
     "__version__",
 ]
 
 
-_QUERY_NAMES = frozenset({"PromptLimitingStrategy", "QueryResult", "QueryStrategy"})
+_QUERY_NAMES = frozenset(
+    {
+        "CategoryPath",
+        "DroppedPath",
+        "PromptLimitingStrategy",
+        "QueryCall",
+        "QueryResult",
+        "QueryStrategy",
+        "QueryTrace",
+        "TraceChoice",
+        "TraceLevel",
+        "TraceStep",
+        "UsedChunk",
+    }
+)
 _RESULT_NAMES = frozenset(
     {
         "CallTotals",
@@ -96,6 +134,14 @@ def __getattr__(name: str) -> Any:
         from memoir_ai.query import results as query_results
 
         return getattr(query_results, name)
+    if name == "LLMCallRecord":
+        from memoir_ai.llm.records import LLMCallRecord
+
+        return LLMCallRecord
+    if name == "QueryWording":
+        from memoir_ai.query.wording import QueryWording
+
+        return QueryWording
     if name in _RESULT_NAMES:
         from memoir_ai import results
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from memoir_ai.llm.agents import AgentFactory
     from memoir_ai.llm.models import StructuredOutput
     from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
+    from memoir_ai.query.wording import QueryWording
     from memoir_ai.results import (
         CallTotals,
         CategoryTree,
@@ -175,17 +176,23 @@ class MemoirAI:
         max_token_budget: int | None = None,
         use_rankings: bool = True,
         limit: int = 10,
+        *,
+        wording: QueryWording | None = None,
     ) -> QueryResult:
         """Answer ``query_text`` from the memory, citing the chunks used (see SPEC section 5).
 
         ``max_token_budget`` defaults to the configuration's (40000); ``limit``
-        is the most chunks read per path. See
+        is the most chunks read per path. Errors name these parameters; a
+        front door passes its own ``wording`` (see :mod:`memoir_ai.query.wording`)
+        so that they name its options instead. See
         :meth:`memoir_ai.query.pipeline.QueryPipeline.query` for the errors.
         """
         import asyncio
 
         from memoir_ai.query.pipeline import QueryPipeline
+        from memoir_ai.query.wording import API_WORDING
 
+        words = wording or API_WORDING
         QueryPipeline(self.config, self.database, self.agents).check_arguments(
             query_text,
             strategy,
@@ -193,6 +200,7 @@ class MemoirAI:
             prompt_limiting_strategy,
             max_token_budget,
             limit,
+            wording=words,
         )
         config = await asyncio.to_thread(self._memory.open_for_reading)
         try:
@@ -204,6 +212,7 @@ class MemoirAI:
                 max_token_budget,
                 use_rankings,
                 limit,
+                wording=words,
             )
         finally:
             await self._remember_output_mode()
@@ -217,6 +226,8 @@ class MemoirAI:
         max_token_budget: int | None = None,
         use_rankings: bool = True,
         limit: int = 10,
+        *,
+        wording: QueryWording | None = None,
     ) -> QueryResult:
         """:meth:`query` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
         return _run_sync(
@@ -228,6 +239,7 @@ class MemoirAI:
                 max_token_budget,
                 use_rankings,
                 limit,
+                wording=wording,
             )
         )
 
@@ -303,9 +315,30 @@ class MemoirAI:
         if chunk is None:
             raise ValidationError(
                 f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
-                remedy="use an id from a query's citations or from `memoir sources`/`memoir tree`.",
+                remedy="use the id of a chunk of a query result (QueryResult.chunks) or of "
+                "list_chunks(source_id).",
             )
         return chunk
+
+    def list_chunks(self, source_id: str) -> list[ChunkDetail]:
+        """The chunks of one source, in text order, with their ids and category paths.
+
+        Raises:
+            ValidationError: no source is stored under ``source_id``.
+        """
+        from memoir_ai.database.browse_repository import source_chunks
+
+        self._memory.open_for_reading()
+        chunks = self.database.run(
+            lambda session: source_chunks(session, source_id),
+            doing=f"reading the chunks of {source_id!r}",
+        )
+        if not chunks:
+            raise ValidationError(
+                f"There is no source {source_id!r} in {self.database.masked_url}.",
+                remedy="use a source id of list_sources().",
+            )
+        return chunks
 
     def delete_source(self, source_id: str) -> int:
         """Delete a source atomically; return how many chunks went with it.

@@ -7,7 +7,8 @@ when it runs.
 Every :class:`~memoir_ai.errors.MemoirAIError` a command raises ends up in
 :meth:`MemoirGroup.invoke` and is printed as one red line on stderr with exit
 code 1; usage mistakes exit with 2, as click does. ``--verbose`` adds the
-traceback (passwords scrubbed).
+traceback (passwords scrubbed). A global option given after the command
+(``memoir tree --db X``) is a usage mistake that says where it goes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import traceback
 from typing import Annotated, Any
 
 import typer
+
+# typer (≥ 0.24) vendors click; its usage errors are these classes, not the click package's.
+from typer._click.core import Context
+from typer._click.exceptions import NoSuchOption, UsageError
 from typer.core import TyperGroup
 
 from memoir_ai import __version__
@@ -41,9 +46,25 @@ class MemoirGroup(TyperGroup):
         """Run the command; report a MemoirAIError in one line (anything else is a bug)."""
         try:
             return super().invoke(ctx)
+        except NoSuchOption as error:
+            raise self._misplaced(ctx, error) from error
         except MemoirAIError as error:
             _report(ctx, error)
         raise typer.Exit(1)
+
+    def _misplaced(self, ctx: Context, error: NoSuchOption) -> UsageError:
+        """A global option after the command: say it goes before; other unknown options stay."""
+        given = error.option_name.split("=", 1)[0]
+        for param in self.get_params(ctx):
+            if given in (*param.opts, *param.secondary_opts):
+                command = " ".join(error.ctx.command_path.split()[1:]) if error.ctx else "COMMAND"
+                value = "" if getattr(param, "is_flag", False) else f" {param.metavar or 'VALUE'}"
+                return UsageError(
+                    f"{given} is a global option: give it before the command, "
+                    f"e.g. `memoir {given}{value} {command} ...`.",
+                    ctx=error.ctx,
+                )
+        return error
 
 
 def _options(ctx: typer.Context) -> CliOptions:

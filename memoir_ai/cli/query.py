@@ -1,28 +1,26 @@
 """``memoir query "QUESTION"``: the answer and its citations with category paths, or JSON.
 
-The JSON shape (``--json``) is stable: ``query``, ``answer``,
-``cited_chunk_ids``, ``chunks`` (id, source_id, category_path, relevance,
-created_at, token_count, cited, text, summary), ``paths``, ``dropped_paths``
-(path, reason, detail), ``llm_calls`` (purpose, model, timestamp,
-latency_seconds, input_tokens, output_tokens), ``total_latency_seconds``,
-``strategy``, ``prompt_limiting_strategy``, ``max_token_budget``,
-``prompt_tokens``, ``summarized``, ``operation_id``.
+``--json`` prints exactly ``QueryResult.model_dump(mode="json")`` (the shape the
+Python API's result has; see :class:`memoir_ai.query.results.QueryResult`).
+``--trace`` adds the walk down the tree, level by level. Errors name this
+command's options (``--budget``, ``--summarize``, ...): the query is asked with
+:data:`~memoir_ai.query.wording.CLI_WORDING`.
 """
 
 from __future__ import annotations
 
 import enum
-import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
+from memoir_ai.cli._output import print_json
 
 if TYPE_CHECKING:
     from memoir_ai.query.results import QueryResult
 
-__all__ = ["query", "result_document"]
+__all__ = ["query"]
 
 _SNIPPET_CHARACTERS = 160
 
@@ -101,8 +99,18 @@ def query(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole result as JSON, for programs.")
     ] = False,
+    trace: Annotated[
+        bool,
+        typer.Option(
+            "--trace",
+            help="Also print the walk: per level, the candidates shown, the ones chosen with "
+            "their rank, and the paths dropped and why.",
+        ),
+    ] = False,
 ) -> None:
     """Answer QUESTION by walking the category tree, citing the chunks the answer relies on."""
+    from memoir_ai.query.wording import CLI_WORDING
+
     params = {name: value for name, value in (("n", n), ("n2", n2)) if value is not None}
     with open_memoir(ctx) as memoir:
         result = memoir.query_sync(
@@ -113,61 +121,18 @@ def query(
             max_token_budget=budget,
             use_rankings=not no_rankings,
             limit=limit,
+            wording=CLI_WORDING,
         )
     if as_json:
-        typer.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
+        print_json(result.to_json_data())
         return
     _print_result(result)
+    if trace:
+        from memoir_ai.cli._trace import trace_lines
 
-
-def result_document(result: QueryResult) -> dict[str, Any]:
-    """The query result as JSON-ready data (the shape of ``memoir query --json``)."""
-    cited = set(result.cited_chunk_ids)
-    return {
-        "query": result.query,
-        "answer": result.answer,
-        "cited_chunk_ids": list(result.cited_chunk_ids),
-        "chunks": [
-            {
-                "id": chunk.id,
-                "source_id": chunk.source_id,
-                "category_path": list(chunk.category_path),
-                "relevance": list(chunk.relevance),
-                "created_at": chunk.created_at.isoformat(),
-                "token_count": chunk.token_count,
-                "cited": chunk.id in cited,
-                "text": chunk.text,
-                "summary": chunk.summary,
-            }
-            for chunk in result.chunks
-        ],
-        "paths": [
-            {"path": list(path.names), "ranked_relevance": list(path.ranked_relevance)}
-            for path in result.paths
-        ],
-        "dropped_paths": [
-            {"path": list(dropped.path.names), "reason": dropped.reason, "detail": dropped.detail}
-            for dropped in result.dropped_paths
-        ],
-        "llm_calls": [
-            {
-                "purpose": call.purpose.value,
-                "model": call.model,
-                "timestamp": call.timestamp.isoformat(),
-                "latency_seconds": call.latency_seconds,
-                "input_tokens": call.input_tokens,
-                "output_tokens": call.output_tokens,
-            }
-            for call in result.llm_calls
-        ],
-        "total_latency_seconds": result.total_latency_seconds,
-        "strategy": result.strategy.value,
-        "prompt_limiting_strategy": result.prompt_limiting_strategy.value,
-        "max_token_budget": result.max_token_budget,
-        "prompt_tokens": result.prompt_tokens,
-        "summarized": result.summarized,
-        "operation_id": result.operation_id,
-    }
+        typer.echo("")
+        for line in trace_lines(result):
+            typer.echo(line)
 
 
 def _snippet(text: str) -> str:

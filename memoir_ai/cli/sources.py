@@ -1,4 +1,8 @@
-"""``memoir sources`` (list, delete) and ``memoir show CHUNK_ID``: what the memory holds."""
+"""``memoir sources`` (list, chunks, delete) and ``memoir show CHUNK_ID``: what the memory holds.
+
+Chunk ids are what ``memoir show`` takes: ``memoir sources chunks SOURCE_ID``
+lists a source's chunks with their ids, and ``memoir query`` cites them.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,15 @@ import typer
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import console, print_json
 from memoir_ai.cli._tables import new_table, table_console, timestamp
+from memoir_ai.errors import ValidationError
 
 __all__ = ["show", "sources_app"]
+
+_SNIPPET_CHARACTERS = 60
+WHERE_CHUNK_IDS_ARE = (
+    "`memoir sources chunks SOURCE_ID` lists a source's chunk ids (`memoir sources` lists the "
+    "sources), and `memoir query` cites chunks by id."
+)
 
 sources_app = typer.Typer(
     help="List the stored sources (run without a command), or delete one.",
@@ -50,6 +61,40 @@ def sources(
     out.print(f"{len(stored)} source(s), {sum(s.chunk_count for s in stored)} chunk(s).")
 
 
+@sources_app.command("chunks")
+def chunks(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(help="The id the source was ingested under.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the chunks as JSON.")] = False,
+) -> None:
+    """List the chunks of SOURCE_ID in text order: id (for `memoir show`), path, tokens, text."""
+    with open_memoir(ctx) as memoir:
+        if source_id not in {source.source_id for source in memoir.list_sources()}:
+            raise ValidationError(
+                f"There is no source {source_id!r}.",
+                remedy="`memoir sources` lists the stored sources and their ids.",
+            )
+        found = memoir.list_chunks(source_id)
+    if as_json:
+        print_json([chunk.to_json_data() for chunk in found])
+        return
+    out = table_console()
+    table = new_table("Id", "#", "Category", "Tokens", "Text")
+    for chunk in found:
+        flat = " ".join(chunk.content.split())
+        if len(flat) > _SNIPPET_CHARACTERS:
+            flat = flat[: _SNIPPET_CHARACTERS - 1] + "…"
+        table.add_row(
+            str(chunk.id),
+            str(chunk.position + 1),
+            " > ".join(chunk.category_path),
+            str(chunk.token_count),
+            flat,
+        )
+    out.print(table)
+    out.print(f"{len(found)} chunk(s) of {source_id}; show one with `memoir show ID`.")
+
+
 @sources_app.command("delete")
 def delete(
     ctx: typer.Context,
@@ -69,12 +114,23 @@ def delete(
 
 def show(
     ctx: typer.Context,
-    chunk_id: Annotated[int, typer.Argument(help="The chunk's id (as cited by `memoir query`).")],
+    chunk_id: Annotated[
+        int,
+        typer.Argument(
+            help="The chunk's id (as cited by `memoir query`, or listed by "
+            "`memoir sources chunks SOURCE_ID`)."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the chunk as JSON.")] = False,
 ) -> None:
     """Show one chunk: its text, category path, source, character offsets and date."""
     with open_memoir(ctx) as memoir:
-        chunk = memoir.get_chunk(chunk_id)
+        try:
+            chunk = memoir.get_chunk(chunk_id)
+        except ValidationError as error:  # get_chunk's only one: no chunk has that id
+            raise ValidationError(
+                f"There is no chunk with id {chunk_id}.", remedy=WHERE_CHUNK_IDS_ARE
+            ) from error
     if as_json:
         print_json(chunk.to_json_data())
         return

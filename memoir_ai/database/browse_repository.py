@@ -123,7 +123,23 @@ def get_chunk(session: Session, chunk_id: int) -> ChunkDetail | None:
     row = session.get(Chunk, chunk_id)
     if row is None:
         return None
-    path = category_paths(load_categories(session)).get(row.category_id, ())
+    return _detail(row, category_paths(load_categories(session)).get(row.category_id, ()))
+
+
+def source_chunks(session: Session, source_id: str) -> list[ChunkDetail]:
+    """The chunks of ``source_id`` in text order (none when the source is not stored)."""
+    rows = list(
+        session.scalars(
+            select(Chunk).where(Chunk.source_id == source_id).order_by(Chunk.position, Chunk.id)
+        )
+    )
+    if not rows:
+        return []
+    paths = category_paths(load_categories(session))
+    return [_detail(row, paths.get(row.category_id, ())) for row in rows]
+
+
+def _detail(row: Chunk, path: tuple[str, ...]) -> ChunkDetail:
     return ChunkDetail(
         id=row.id,
         content=row.content,

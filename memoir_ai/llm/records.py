@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from memoir_ai.errors import LLMError
 from memoir_ai.llm.models import StructuredOutput
 from memoir_ai.llm.schemas import LLMPurpose
+from memoir_ai.results import PublicResult
 
 __all__ = ["LLMCallError", "LLMCallRecord", "call_error"]
 
 
-@dataclass(frozen=True)
-class LLMCallRecord:
-    """One model call as the audit log keeps it."""
+class LLMCallRecord(PublicResult):
+    """One model call as the audit log keeps it (a frozen public result).
+
+    ``request_text`` and ``response_text`` are the exact prompt sent and answer
+    received (``None`` when the model layer did not keep them).
+    """
 
     purpose: LLMPurpose
     model: str

@@ -28,18 +28,29 @@ class AnswerPrompt:
         self.query = query
         self.counter = counter
         # Instructions travel with every call; the budget counts them with the wrapper text.
-        self.base_tokens = counter.count(prompts.instructions(LLMPurpose.ANSWER)) + counter.count(
-            prompts.answer_prompt(query, [])
-        )
+        self.instruction_tokens = counter.count(prompts.instructions(LLMPurpose.ANSWER))
+        self.base_tokens = self.instruction_tokens + counter.count(prompts.answer_prompt(query, []))
+        self._tail_tokens = counter.count(f"\n{prompts.QUOTE}\n\n")
+        self._last_count: tuple[str, int] = ("", 0)
 
     def block_tokens(self, chunk: prompts.AnswerChunk) -> int:
         """The tokens one chunk adds: its numbered block and the blank line after it."""
-        note = (
-            f"category: {prompts.PATH_SEPARATOR.join(chunk.category_path)}"
-            if chunk.category_path
-            else None
-        )
-        return self.counter.count(prompts.chunk_block(chunk.id, chunk.text, note) + "\n\n")
+        return self.counter.count(prompts.chunk_block(chunk.id, chunk.text, _note(chunk)) + "\n\n")
+
+    def estimated_block_tokens(self, chunk: prompts.AnswerChunk, text_tokens: int) -> int:
+        """:meth:`block_tokens` from the text's stored count: only the block's frame is encoded.
+
+        ``text_tokens`` is one encode of exactly ``chunk.text`` (a stored chunk's
+        ``token_count``). The frame and the text counted apart may differ from
+        the block counted whole where they join (a tokenizer may merge the
+        text's last character with the newline after it), so this is an
+        estimate: callers confirm with :meth:`count` of the whole prompt.
+        """
+        if prompts.QUOTE in chunk.text:  # shown with its quotes replaced: not the stored text
+            return self.block_tokens(chunk)
+        empty = prompts.chunk_block(chunk.id, "", _note(chunk))
+        head = empty[: len(empty) - len(prompts.QUOTE) - 1]  # "Chunk N (...):\n\"\"\"\n"
+        return self.counter.count(head) + text_tokens + self._tail_tokens
 
     def helper_tokens(self, helper: str) -> int:
         """The tokens one source description adds."""
@@ -50,10 +61,15 @@ class AnswerPrompt:
         return prompts.answer_prompt(self.query, chunks, helpers=helpers)
 
     def count(self, chunks: Sequence[prompts.AnswerChunk], helpers: Sequence[str]) -> int:
-        """The exact tokens of the prompt, instructions included."""
-        return self.counter.count(prompts.instructions(LLMPurpose.ANSWER)) + self.counter.count(
-            self.render(chunks, helpers)
-        )
+        """The exact tokens of the prompt, instructions included.
+
+        The last prompt counted is remembered, so counting the prompt that
+        PRUNE settled on again (to check and report it) encodes nothing.
+        """
+        text = self.render(chunks, helpers)
+        if self._last_count[0] != text:
+            self._last_count = (text, self.instruction_tokens + self.counter.count(text))
+        return self._last_count[1]
 
 
 async def ask_for_answer(
@@ -80,6 +96,12 @@ def answer_chunks(
         for item in retrieved
         for chunk in item.chunks
     ]
+
+
+def _note(chunk: prompts.AnswerChunk) -> str | None:
+    if not chunk.category_path:
+        return None
+    return f"category: {prompts.PATH_SEPARATOR.join(chunk.category_path)}"
 
 
 def helpers_for(retrieved: Sequence[RetrievedPath], helpers: Mapping[str, str]) -> list[str]:

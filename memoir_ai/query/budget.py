@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from memoir_ai.errors import QueryError
+from memoir_ai.query.wording import API_WORDING, QueryWording
 
 __all__ = [
     "DEFAULT_SUMMARY_HEADROOM",
@@ -228,6 +229,7 @@ def check_summary_budget(
     full_tokens: int,
     headroom: int,
     call_tokens: Callable[[int], int],
+    wording: QueryWording = API_WORDING,
 ) -> None:
     """Check SUMMARIZE can work within ``budget``, before any summary is asked for.
 
@@ -266,13 +268,15 @@ def check_summary_budget(
     )
     unsummarized = " (everything fits there without summaries)" if smallest == full_tokens else ""
     raise QueryError(
-        f"max_token_budget={budget} is too small to summarize the {chunk_count} chunk(s) "
+        f"{wording.budget(budget)} is too small to summarize the {chunk_count} chunk(s) "
         f"found: {why}. The smallest budget that can work is {smallest}{unsummarized}.",
-        remedy=f"use max_token_budget={smallest} or more, or prompt_limiting_strategy='prune'.",
+        remedy=f"use {wording.budget(smallest)} or more, or {wording.prune}.",
     )
 
 
-def compression_ratio(*, budget: int, fixed_tokens: int, chunk_tokens: int) -> float:
+def compression_ratio(
+    *, budget: int, fixed_tokens: int, chunk_tokens: int, wording: QueryWording = API_WORDING
+) -> float:
     """``(budget − fixed_tokens) / chunk_tokens``: the share of the chunks' length that fits.
 
     A ratio ≥ 1 means no summarizing is needed. The pipeline calls
@@ -287,8 +291,8 @@ def compression_ratio(*, budget: int, fixed_tokens: int, chunk_tokens: int) -> f
     if room <= 0:
         raise QueryError(
             f"The question, source descriptions and prompt text alone take {fixed_tokens} "
-            f"tokens, leaving no room for chunks in max_token_budget={budget}.",
-            remedy=f"use max_token_budget={fixed_tokens + 1} or more, or shorten the question.",
+            f"tokens, leaving no room for chunks in {wording.budget(budget)}.",
+            remedy=f"use {wording.budget(fixed_tokens + 1)} or more, or shorten the question.",
         )
     if chunk_tokens <= 0:
         return 1.0
@@ -303,7 +307,12 @@ def char_targets(
 
 
 def pack_parts(
-    item_tokens: Sequence[int], *, base_tokens: int, budget: int, headroom: int
+    item_tokens: Sequence[int],
+    *,
+    base_tokens: int,
+    budget: int,
+    headroom: int,
+    wording: QueryWording = API_WORDING,
 ) -> list[list[int]]:
     """Cut items (in order) into parts whose prompt (base + their tokens) fits budget − headroom.
 
@@ -322,9 +331,9 @@ def pack_parts(
         raise QueryError(
             f"A summary call needs {base_tokens + largest} tokens for the summary instructions "
             f"and its largest chunk, plus {headroom} kept free for the model's instructions "
-            f"and answer: more than max_token_budget={budget}. The smallest budget that can "
+            f"and answer: more than {wording.budget(budget)}. The smallest budget that can "
             f"work is {smallest}.",
-            remedy=f"use max_token_budget={smallest} or more, or prompt_limiting_strategy='prune'.",
+            remedy=f"use {wording.budget(smallest)} or more, or {wording.prune}.",
         )
     parts: list[list[int]] = []
     current: list[int] = []
@@ -341,7 +350,11 @@ def pack_parts(
 
 
 def check_summary_lengths(
-    lengths: Sequence[int], targets: Sequence[int], *, tolerance: float
+    lengths: Sequence[int],
+    targets: Sequence[int],
+    *,
+    tolerance: float,
+    wording: QueryWording = API_WORDING,
 ) -> None:
     """Check the summaries together stay within their total target plus ``tolerance``.
 
@@ -355,11 +368,18 @@ def check_summary_lengths(
             f"The summaries have {total} characters together, more than their target of "
             f"{target} plus the {tolerance:.0%} tolerance ({allowed}), even after retrying "
             "the ones that were too long.",
-            remedy="raise max_token_budget, use PRUNE, or use a model that keeps to length limits.",
+            remedy=f"raise {wording.budget_name}, use {wording.prune}, or use a model that keeps "
+            "to length limits.",
         )
 
 
-def check_fits(tokens: int, budget: int, *, what: str = "The answer prompt") -> None:
+def check_fits(
+    tokens: int,
+    budget: int,
+    *,
+    what: str = "The answer prompt",
+    wording: QueryWording = API_WORDING,
+) -> None:
     """Check a counted prompt fits the budget.
 
     Raises:
@@ -367,6 +387,7 @@ def check_fits(tokens: int, budget: int, *, what: str = "The answer prompt") -> 
     """
     if tokens > budget:
         raise QueryError(
-            f"{what} has {tokens} tokens, more than max_token_budget={budget}.",
-            remedy="raise max_token_budget, lower limit, or choose a narrower strategy.",
+            f"{what} has {tokens} tokens, more than {wording.budget(budget)}.",
+            remedy=f"raise {wording.budget_name}, lower {wording.limit_name}, or choose a "
+            "narrower strategy.",
         )

@@ -53,6 +53,7 @@ from memoir_ai.query.retrieve import RetrievedPath, retrieve_paths
 from memoir_ai.query.summarize import SummaryOptions, summarize_chunks, summary_call_tokens
 from memoir_ai.query.traversal import SelectionRequest, strategy_plan, traverse
 from memoir_ai.query.tree_reader import DatabaseTreeReader
+from memoir_ai.query.wording import API_WORDING, QueryWording
 from memoir_ai.text.tokens import get_token_counter
 
 __all__ = ["QueryPipeline"]
@@ -95,8 +96,13 @@ class QueryPipeline:
         max_token_budget: int | None = None,
         use_rankings: bool = True,
         limit: int = 10,
+        *,
+        wording: QueryWording = API_WORDING,
     ) -> QueryResult:
         """Answer ``query_text`` from the memory; see :class:`QueryResult`.
+
+        Messages name the parameters as ``wording`` says (the API's names by
+        default; a front door passes its own, e.g. ``memoir query`` its options).
 
         Raises:
             ValidationError: An empty question, an unknown strategy or bad
@@ -109,9 +115,9 @@ class QueryPipeline:
             DatabaseError: Reading the memory or writing the audit log failed.
         """
         started = time.perf_counter()
-        budget = self._check_inputs(query_text, max_token_budget, limit)
-        plan = strategy_plan(strategy, strategy_params)
-        limiting = _limiting(prompt_limiting_strategy)
+        budget = self._check_inputs(query_text, max_token_budget, limit, wording)
+        plan = strategy_plan(strategy, strategy_params, wording)
+        limiting = _limiting(prompt_limiting_strategy, wording)
         operation_id = uuid.uuid4().hex
         calls: list[tuple[LLMCallRecord, BaseModel | None]] = []
         try:
@@ -130,11 +136,11 @@ class QueryPipeline:
                 calls.extend(selections)
             dropped = list(traversal.dropped)
             if not traversal.paths:
-                raise _nothing_found(dropped, "no path reached a leaf of the tree")
+                raise _nothing_found(dropped, "no path reached a leaf of the tree", wording)
             retrieved, empty = await self._in_thread(self._retrieve, traversal.paths, limit)
             dropped += empty
             if not retrieved:
-                raise _nothing_found(_sorted(dropped), "every chosen leaf is empty")
+                raise _nothing_found(_sorted(dropped), "every chosen leaf is empty", wording)
             helpers = await self._in_thread(self._helpers, retrieved)
             prompt = AnswerPrompt(query_text, self.counter)
             if limiting is PromptLimitingStrategy.PRUNE:
@@ -145,17 +151,20 @@ class QueryPipeline:
                     budget=budget,
                     use_rankings=use_rankings,
                     earlier=dropped,
+                    wording=wording,
                 )
                 dropped += pruned
                 summaries: dict[int, str] = {}
             else:
                 kept = retrieved
-                summaries = await self._summarize(prompt, retrieved, helpers, budget, calls)
+                summaries = await self._summarize(
+                    prompt, retrieved, helpers, budget, calls, wording
+                )
             shown = answer_chunks(kept, summaries)
             kept_helpers = helpers_for(kept, helpers)
             prompt_text = prompt.render(shown, kept_helpers)
             prompt_tokens = prompt.count(shown, kept_helpers)
-            arithmetic.check_fits(prompt_tokens, budget)
+            arithmetic.check_fits(prompt_tokens, budget, wording=wording)
             answer, record = await ask_for_answer(
                 self.agents, prompt_text, [chunk.id for chunk in shown], budget=budget
             )
@@ -170,8 +179,8 @@ class QueryPipeline:
             await self._record(calls, operation_id, failed=True)
             raise
         await self._record(calls, operation_id)
-        used = _used_chunks(kept, summaries)
         cited = tuple(dict.fromkeys(answer.cited_chunk_ids))
+        used = _used_chunks(kept, summaries, set(cited))
         return QueryResult(
             query=query_text,
             answer=answer.answer,
@@ -188,6 +197,7 @@ class QueryPipeline:
             summarized=bool(summaries),
             operation_id=operation_id,
             temperature=self.agents.settings.temperature,
+            trace=traversal.trace,
         )
 
     # --- steps ------------------------------------------------------------------------------
@@ -200,36 +210,42 @@ class QueryPipeline:
         prompt_limiting_strategy: PromptLimitingStrategy | str,
         max_token_budget: int | None,
         limit: int,
+        *,
+        wording: QueryWording = API_WORDING,
     ) -> None:
         """Refuse bad arguments before anything is read or called (no I/O).
 
         Raises:
             ValidationError: the same refusals as :meth:`query`'s argument checks.
         """
-        self._check_inputs(query_text, max_token_budget, limit)
-        strategy_plan(strategy, strategy_params)
-        _limiting(prompt_limiting_strategy)
+        self._check_inputs(query_text, max_token_budget, limit, wording)
+        strategy_plan(strategy, strategy_params, wording)
+        _limiting(prompt_limiting_strategy, wording)
 
-    def _check_inputs(self, query_text: str, max_token_budget: int | None, limit: int) -> int:
+    def _check_inputs(
+        self, query_text: str, max_token_budget: int | None, limit: int, wording: QueryWording
+    ) -> int:
         if not isinstance(query_text, str) or not query_text.strip():
             raise ValidationError(
-                "The question is empty.", remedy="pass the question to answer as query_text."
+                "The question is empty.",
+                remedy=f"pass the question to answer as {wording.question}.",
             )
         if len(query_text) > MAX_QUERY_CHARACTERS:
             raise ValidationError(
                 f"The question has {len(query_text)} characters, more than {MAX_QUERY_CHARACTERS}.",
-                remedy="ask a shorter question; ingest long material with ingest_text instead.",
+                remedy=f"ask a shorter question; file long material with {wording.ingest} instead.",
             )
         budget = self.config.max_token_budget if max_token_budget is None else max_token_budget
         if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
             raise ValidationError(
-                f"max_token_budget must be a positive number of tokens, got {budget!r}.",
-                remedy="pass e.g. max_token_budget=40000.",
+                f"{wording.budget_name} must be a positive number of tokens, got {budget!r}.",
+                remedy=f"pass e.g. {wording.budget(40000)}.",
             )
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValidationError(
-                f"limit (chunks per path) must be a positive whole number, got {limit!r}.",
-                remedy="pass e.g. limit=10.",
+                f"{wording.limit_name} (chunks per path) must be a positive whole number, "
+                f"got {limit!r}.",
+                remedy=f"pass e.g. {wording.limit(10)}.",
             )
         return budget
 
@@ -268,12 +284,14 @@ class QueryPipeline:
         helpers: Mapping[str, str],
         budget: int,
         calls: list[tuple[LLMCallRecord, BaseModel | None]],
+        wording: QueryWording,
     ) -> dict[int, str]:
         chunks = answer_chunks(retrieved, {})
         total = prompt.count(chunks, helpers_for(retrieved, helpers))
         if total <= budget:
             return {}
-        chunk_tokens = sum(self.counter.count(chunk.text) for chunk in chunks)
+        # A stored chunk's token_count is one encode of exactly its text: no need to encode again.
+        chunk_tokens = sum(chunk.token_count for item in retrieved for chunk in item.chunks)
         fixed = total - chunk_tokens
         lengths = [len(chunk.text) for chunk in chunks]
 
@@ -299,9 +317,10 @@ class QueryPipeline:
             full_tokens=total,
             headroom=self.summary_options.headroom_tokens,
             call_tokens=largest_call,
+            wording=wording,
         )
         ratio = arithmetic.compression_ratio(
-            budget=budget, fixed_tokens=fixed, chunk_tokens=chunk_tokens
+            budget=budget, fixed_tokens=fixed, chunk_tokens=chunk_tokens, wording=wording
         )
         targets = arithmetic.char_targets(lengths, ratio)
         logger.info("SUMMARIZE: %d tokens for a budget of %d; ratio %.3f.", total, budget, ratio)
@@ -316,11 +335,13 @@ class QueryPipeline:
             budget=budget,
             options=self.summary_options,
             calls=calls,
+            wording=wording,
         )
         arithmetic.check_summary_lengths(
             [len(summaries[chunk.id]) for chunk in chunks],
             targets,
             tolerance=self.summary_options.tolerance,
+            wording=wording,
         )
         return summaries
 
@@ -357,17 +378,18 @@ class QueryPipeline:
         return await asyncio.to_thread(function, *args)
 
 
-def _limiting(value: PromptLimitingStrategy | str) -> PromptLimitingStrategy:
+def _limiting(value: PromptLimitingStrategy | str, wording: QueryWording) -> PromptLimitingStrategy:
     try:
         return PromptLimitingStrategy(value)
     except ValueError:
         raise ValidationError(
-            f"Unknown prompt limiting strategy {value!r}.", remedy="use 'prune' or 'summarize'."
+            f"Unknown prompt limiting strategy {value!r}.",
+            remedy=f"use {wording.prune} or {wording.summarize}.",
         ) from None
 
 
 def _used_chunks(
-    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str]
+    retrieved: Sequence[RetrievedPath], summaries: Mapping[int, str], cited: set[int]
 ) -> tuple[UsedChunk, ...]:
     return tuple(
         UsedChunk(
@@ -379,6 +401,7 @@ def _used_chunks(
             source_id=chunk.source_id,
             token_count=chunk.token_count,
             summary=summaries.get(chunk.id),
+            cited=chunk.id in cited,
         )
         for item in retrieved
         for chunk in item.chunks
@@ -389,17 +412,20 @@ def _sorted(dropped: Sequence[DroppedPath]) -> list[DroppedPath]:
     return sorted(dropped, key=lambda item: item.path.ids)
 
 
-def _nothing_found(dropped: Sequence[DroppedPath], why: str) -> NoResultsError:
+def _nothing_found(
+    dropped: Sequence[DroppedPath], why: str, wording: QueryWording
+) -> NoResultsError:
     if not dropped:
         return NoResultsError(
             "The memory holds no category yet, so there is nothing to answer from.",
             dropped_paths=(),
-            remedy="ingest some text first (ingest_text).",
+            remedy=f"file some text first ({wording.ingest}).",
         )
     listed = "; ".join(f"{item.path.label()} ({item.reason})" for item in dropped)
     return NoResultsError(
         f"No chunk was found for the question: {why}. Dropped paths: {listed}.",
         dropped_paths=tuple(dropped),
         considered_paths=tuple(item.path for item in dropped),
-        remedy="ask about what the memory holds, or try a wider strategy (wide_branch).",
+        remedy="ask about what the memory holds, or try a wider strategy "
+        f"({wording.strategy('wide_branch')}).",
     )

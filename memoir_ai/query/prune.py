@@ -16,6 +16,7 @@ from memoir_ai.query import budget as arithmetic
 from memoir_ai.query.answer import AnswerPrompt, answer_chunks, helpers_for
 from memoir_ai.query.results import DroppedPath, NoResultsError
 from memoir_ai.query.retrieve import RetrievedPath
+from memoir_ai.query.wording import API_WORDING, QueryWording
 
 __all__ = ["LISTED_PATHS", "prune_paths"]
 
@@ -33,6 +34,7 @@ def prune_paths(
     budget: int,
     use_rankings: bool,
     earlier: Sequence[DroppedPath] = (),
+    wording: QueryWording = API_WORDING,
 ) -> tuple[list[RetrievedPath], list[DroppedPath]]:
     """The paths kept (in order) and those dropped for the budget (in the order offered).
 
@@ -42,22 +44,36 @@ def prune_paths(
     Raises:
         NoResultsError: No single path fits ``budget``.
     """
-    costs = [
-        arithmetic.PathCost(
-            index,
-            item.path.rank_key,
-            sum(prompt.block_tokens(chunk) for chunk in answer_chunks([item], {})),
-            frozenset(chunk.source_id for chunk in item.chunks),
-        )
-        for index, item in enumerate(retrieved)
-    ]
     helper_tokens = {source: prompt.helper_tokens(text) for source, text in helpers.items()}
+
+    def priced(block_tokens: Callable[[RetrievedPath], int]) -> list[arithmetic.PathCost]:
+        return [
+            arithmetic.PathCost(
+                index,
+                item.path.rank_key,
+                block_tokens(item),
+                frozenset(chunk.source_id for chunk in item.chunks),
+            )
+            for index, item in enumerate(retrieved)
+        ]
+
+    def from_stored(item: RetrievedPath) -> int:
+        shown = answer_chunks([item], {})
+        return sum(
+            prompt.estimated_block_tokens(block, chunk.token_count)
+            for block, chunk in zip(shown, item.chunks, strict=True)
+        )
+
+    def encoded(item: RetrievedPath) -> int:
+        return sum(prompt.block_tokens(block) for block in answer_chunks([item], {}))
 
     def whole(indexes: Sequence[int]) -> int:
         chosen = [retrieved[index] for index in sorted(indexes)]
         return prompt.count(answer_chunks(chosen, {}), helpers_for(chosen, helpers))
 
-    def plan(measure: Callable[[Sequence[int]], int] | None = None) -> arithmetic.PrunePlan:
+    def plan(
+        costs: Sequence[arithmetic.PathCost], measure: Callable[[Sequence[int]], int] | None = None
+    ) -> arithmetic.PrunePlan:
         return arithmetic.prune_to_budget(
             costs,
             base_tokens=prompt.base_tokens,
@@ -67,24 +83,35 @@ def prune_paths(
             measure=measure,
         )
 
-    pruned = plan()
-    if not pruned.kept or whole(pruned.kept) != pruned.tokens:
+    # First price each chunk from its stored count (one encode of exactly its text), so
+    # the chunks are encoded once, in the whole prompt. When every path is kept and that
+    # whole prompt fits, the estimate decided nothing: done. Otherwise the plan's numbers
+    # are reported, so plan again from exact counts.
+    pruned = plan(priced(from_stored))
+    if pruned.dropped or whole(pruned.kept) > budget:
+        costs = priced(encoded)
+        pruned = plan(costs)
+        exact = bool(pruned.kept) and whole(pruned.kept) == pruned.tokens
+    else:
+        costs = []
+        exact = True
+    if not exact:
         # The parts, counted apart, need not add up to the whole prompt: a tokenizer may
         # split differently where they join (Claude's counts up to ~30 tokens more on the
         # demo's prompts). Then plan again pricing every candidate prompt whole, so the kept
         # paths fit and every number reported is a real count. Nothing kept also re-plans:
         # the error's numbers must be real counts too.
-        pruned = plan(whole)
+        pruned = plan(costs, whole)
     dropped = [
         DroppedPath(
-            retrieved[drop.index].path,
-            "over_budget",
-            _why(drop, len(retrieved[drop.index].chunks), budget, use_rankings),
+            path=retrieved[drop.index].path,
+            reason="over_budget",
+            detail=_why(drop, len(retrieved[drop.index].chunks), budget, use_rankings),
         )
         for drop in pruned.dropped
     ]
     if not pruned.kept:
-        raise _nothing_fits(prompt, retrieved, pruned, budget, dropped, earlier)
+        raise _nothing_fits(prompt, retrieved, pruned, budget, dropped, earlier, wording)
     if dropped:
         logger.info("PRUNE dropped %d path(s) to fit %d tokens.", len(dropped), budget)
     return [retrieved[index] for index in pruned.kept], dropped
@@ -112,6 +139,7 @@ def _nothing_fits(
     budget: int,
     dropped: Sequence[DroppedPath],
     earlier: Sequence[DroppedPath],
+    wording: QueryWording,
 ) -> NoResultsError:
     """No single path fits: name the smallest prompt a path makes, and every path dropped."""
     smallest = min(pruned.dropped, key=lambda drop: drop.alone_tokens)
@@ -124,7 +152,7 @@ def _nothing_fits(
     others = f" {len(earlier)} other path(s) led to no chunk." if earlier else ""
     considered = [item.path for item in retrieved] + [item.path for item in earlier]
     return NoResultsError(
-        f"Nothing fits max_token_budget={budget}: the prompt without chunks takes "
+        f"Nothing fits {wording.budget(budget)}: the prompt without chunks takes "
         f"{prompt.base_tokens} tokens, and the smallest path, "
         f"{retrieved[smallest.index].path.label()} "
         f"({len(retrieved[smallest.index].chunks)} chunk(s)), makes it "
@@ -132,6 +160,6 @@ def _nothing_fits(
         f"{len(retrieved)} path(s) with chunks, dropped all: {'; '.join(listed)}.{others}",
         dropped_paths=tuple(sorted([*earlier, *dropped], key=lambda item: item.path.ids)),
         considered_paths=tuple(sorted(considered, key=lambda path: path.ids)),
-        remedy=f"use max_token_budget={smallest.alone_tokens} or more, lower limit (chunks "
-        "per path), or prompt_limiting_strategy='summarize'.",
+        remedy=f"use {wording.budget(smallest.alone_tokens)} or more, lower {wording.limit_name} "
+        f"(chunks per path), or {wording.summarize}.",
     )

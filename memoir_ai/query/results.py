@@ -1,20 +1,22 @@
 """What a query returns, and the choices it takes: strategies, limiting modes, paths, chunks, calls.
 
-Every result type is a frozen dataclass; nothing here touches the database or a model.
+Every result type is a frozen pydantic model (:class:`~memoir_ai.results.PublicResult`):
+``memoir query --json`` prints ``result.model_dump(mode="json")``. Nothing here touches
+the database or a model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, SerializeAsAny, computed_field
 
 from memoir_ai.errors import QueryError
 from memoir_ai.llm.records import LLMCallRecord
-from memoir_ai.llm.schemas import LLMPurpose
+from memoir_ai.query.trace import QueryTrace, TraceChoice, TraceLevel, TraceStep
+from memoir_ai.results import PublicResult
 
 __all__ = [
     "CategoryPath",
@@ -25,6 +27,10 @@ __all__ = [
     "QueryCall",
     "QueryResult",
     "QueryStrategy",
+    "QueryTrace",
+    "TraceChoice",
+    "TraceLevel",
+    "TraceStep",
     "UsedChunk",
 ]
 
@@ -61,8 +67,7 @@ class PromptLimitingStrategy(enum.StrEnum):
     SUMMARIZE = "summarize"
 
 
-@dataclass(frozen=True)
-class CategoryPath:
+class CategoryPath(PublicResult):
     """A branch chosen by the traversal, from level 1 down.
 
     ``ranked_relevance`` holds the rank the model gave each category among its
@@ -98,8 +103,7 @@ class CategoryPath:
         return " > ".join(self.names)
 
 
-@dataclass(frozen=True)
-class DroppedPath:
+class DroppedPath(PublicResult):
     """A path the query could not use, and why."""
 
     path: CategoryPath
@@ -107,9 +111,11 @@ class DroppedPath:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class UsedChunk:
-    """A chunk put into the answer prompt (its text, or its summary with SUMMARIZE)."""
+class UsedChunk(PublicResult):
+    """A chunk put into the answer prompt (its text, or its summary with SUMMARIZE).
+
+    ``cited`` says whether the answer relies on it.
+    """
 
     id: int
     category_path: tuple[str, ...]
@@ -119,40 +125,42 @@ class UsedChunk:
     source_id: str
     token_count: int
     summary: str | None = None
+    cited: bool = False
 
 
-@dataclass(frozen=True)
-class QueryCall:
-    """One model call of a query: when, how long, which model, tokens, and its typed output."""
+class QueryCall(LLMCallRecord):
+    """One model call of a query: its audit record and the typed output it produced.
 
-    purpose: LLMPurpose
-    model: str
-    timestamp: dt.datetime
-    latency_seconds: float
-    input_tokens: int
-    output_tokens: int
-    output: BaseModel | None
-    temperature: float | None
-    record: LLMCallRecord
+    Every field of :class:`~memoir_ai.llm.records.LLMCallRecord`, plus
+    ``output`` (dumped with its own fields, whatever its output type).
+    """
+
+    output: SerializeAsAny[BaseModel] | None = None
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        """When the call started (``started_at``)."""
+        return self.started_at
+
+    @property
+    def record(self) -> LLMCallRecord:
+        """The call as the audit log keeps it, without its output."""
+        return LLMCallRecord.model_validate(
+            {name: getattr(self, name) for name in LLMCallRecord.model_fields}
+        )
 
     @classmethod
     def from_record(cls, record: LLMCallRecord, output: BaseModel | None) -> QueryCall:
         """The call described by ``record``, with the output it produced."""
-        return cls(
-            purpose=record.purpose,
-            model=record.model,
-            timestamp=record.started_at,
-            latency_seconds=record.latency_seconds,
-            input_tokens=record.input_tokens,
-            output_tokens=record.output_tokens,
-            output=output,
-            temperature=record.temperature,
-            record=record,
+        return cls.model_validate(
+            {
+                **{name: getattr(record, name) for name in LLMCallRecord.model_fields},
+                "output": output,
+            }
         )
 
 
-@dataclass(frozen=True)
-class QueryResult:
+class QueryResult(PublicResult):
     """The answer to a question and everything needed to audit it.
 
     ``chunks`` are the chunks shown to the answering model, in prompt order;
@@ -160,6 +168,7 @@ class QueryResult:
     ``paths`` are the paths whose chunks were used, ``dropped_paths`` every path
     left out with its reason. ``llm_calls`` lists every model call in the order
     made; they are also in the ``llm_calls`` table under ``operation_id``.
+    ``trace`` is the walk down the tree, level by level (see :class:`QueryTrace`).
     """
 
     query: str
@@ -177,6 +186,7 @@ class QueryResult:
     summarized: bool
     operation_id: str
     temperature: float | None
+    trace: QueryTrace = Field(default_factory=lambda: QueryTrace(levels=()))
 
     @property
     def cited_chunks(self) -> tuple[UsedChunk, ...]:
@@ -184,6 +194,7 @@ class QueryResult:
         cited = set(self.cited_chunk_ids)
         return tuple(chunk for chunk in self.chunks if chunk.id in cited)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def llm_call_count(self) -> int:
         """How many model calls the query made."""

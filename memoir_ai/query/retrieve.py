@@ -41,5 +41,7 @@ def retrieve_paths(
         if chunks:
             retrieved.append(RetrievedPath(path, tuple(chunks)))
         else:
-            dropped.append(DroppedPath(path, "empty_leaf", f"{path.label()} holds no chunk"))
+            dropped.append(
+                DroppedPath(path=path, reason="empty_leaf", detail=f"{path.label()} holds no chunk")
+            )
     return retrieved, dropped

@@ -28,6 +28,7 @@ from memoir_ai.query.budget import (
     DEFAULT_SUMMARY_TOLERANCE,
     pack_parts,
 )
+from memoir_ai.query.wording import API_WORDING, QueryWording
 from memoir_ai.text.tokens import TokenCounter
 
 __all__ = ["SummaryOptions", "summarize_chunks", "summary_call_tokens"]
@@ -78,6 +79,7 @@ async def summarize_chunks(
     budget: int,
     options: SummaryOptions,
     calls: list[SummaryCall],
+    wording: QueryWording = API_WORDING,
 ) -> dict[int, str]:
     """Summaries by chunk id; each call made is appended to ``calls`` (in the order asked).
 
@@ -86,7 +88,11 @@ async def summarize_chunks(
     """
     base, item_tokens = summary_call_tokens(counter, query, chunks)
     parts = pack_parts(
-        item_tokens, base_tokens=base, budget=budget, headroom=options.headroom_tokens
+        item_tokens,
+        base_tokens=base,
+        budget=budget,
+        headroom=options.headroom_tokens,
+        wording=wording,
     )
     summaries: dict[int, str] = {}
     results = await asyncio.gather(
@@ -113,7 +119,8 @@ async def summarize_chunks(
     if missing:
         raise QueryError(
             f"The model returned no summary for chunk(s) {missing}, even when asked again.",
-            remedy="retry, use PRUNE, or use a model that follows JSON schemas more reliably.",
+            remedy=f"retry, use {wording.prune}, or use a model that follows JSON schemas "
+            "more reliably.",
         )
     return summaries
 

@@ -29,6 +29,8 @@ from memoir_ai.errors import ValidationError
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import CategorySelection
 from memoir_ai.query.results import CategoryPath, DroppedPath, QueryStrategy
+from memoir_ai.query.trace import QueryTrace, TraceChoice, TraceLevel, TraceStep
+from memoir_ai.query.wording import API_WORDING, QueryWording
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -50,6 +52,9 @@ DEFAULT_PARAMS: dict[QueryStrategy, dict[str, int]] = {
     QueryStrategy.BRANCH_OUT: {"n": 6, "n2": 2},
 }
 MAX_PER_CALL = 100
+
+Picked = tuple[str, int, int]
+"""A chosen category: (name, ranked_relevance, how many its call chose)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,9 @@ class StrategyPlan:
 
 
 def strategy_plan(
-    strategy: QueryStrategy | str, params: Mapping[str, Any] | None = None
+    strategy: QueryStrategy | str,
+    params: Mapping[str, Any] | None = None,
+    wording: QueryWording = API_WORDING,
 ) -> StrategyPlan:
     """Check ``strategy`` and its ``params`` (``n``, ``n2``); fill in the defaults.
 
@@ -92,12 +99,16 @@ def strategy_plan(
         ) from None
     defaults = DEFAULT_PARAMS[chosen]
     given = dict(params or {})
-    unknown = sorted(set(given) - set(defaults))
+    unknown = sorted(set(given) - set(defaults), key=str)
     if unknown:
-        allowed = ", ".join(defaults) or "none"
+        named = ", ".join(wording.param(str(name)) for name in unknown)
+        allowed = ", ".join(wording.param(name) for name in defaults)
         raise ValidationError(
-            f"strategy_params {unknown} do not apply to {chosen.value}.",
-            remedy=f"{chosen.value} accepts: {allowed}.",
+            f"{named} {'does' if len(unknown) == 1 else 'do'} not apply to "
+            f"{wording.strategy(chosen.value)}.",
+            remedy=f"{wording.strategy(chosen.value)} accepts: {allowed}."
+            if defaults
+            else f"leave out {named}: {wording.strategy(chosen.value)} takes no parameter.",
         )
     values = {**defaults, **given}
     for name, value in values.items():
@@ -108,9 +119,9 @@ def strategy_plan(
             or not low <= value <= MAX_PER_CALL
         ):
             raise ValidationError(
-                f"strategy_params[{name!r}] for {chosen.value} must be a whole number from "
-                f"{low} to {MAX_PER_CALL}, got {value!r}.",
-                remedy=f"pass e.g. {{{name!r}: {defaults[name]}}} (the default).",
+                f"{wording.param(name)} for {wording.strategy(chosen.value)} must be a whole "
+                f"number from {low} to {MAX_PER_CALL}, got {value!r}.",
+                remedy=f"pass e.g. {wording.param(name, defaults[name])} (the default).",
             )
     return StrategyPlan(chosen, values.get("n", 1), values.get("n2", 0))
 
@@ -147,11 +158,12 @@ class TreeReader(Protocol):
 
 @dataclass(frozen=True)
 class TraversalOutcome:
-    """The complete paths, the paths that stopped early, and the selection calls made."""
+    """The complete paths, the paths that stopped early, the selection calls made, the walk."""
 
     paths: tuple[CategoryPath, ...]
     dropped: tuple[DroppedPath, ...]
     calls: tuple[tuple[LLMCallRecord, CategorySelection], ...]
+    trace: QueryTrace = QueryTrace(levels=())
 
 
 async def traverse(
@@ -177,6 +189,7 @@ async def traverse(
     root_choice, root_call = await _choose(root_request, select)
     calls.extend(root_call)
     frontier = _keep_fairly(_extend(None, roots, root_choice), [], plan.count(1))
+    levels = [_trace_level(1, plan.count(1), [(None, root_request, root_choice)], frontier)]
     for level in range(2, depth + 1):
         parents = [path.leaf_id for path in frontier]
         children = await reader.children(parents)
@@ -187,9 +200,9 @@ async def traverse(
             if not candidates:
                 dropped.append(
                     DroppedPath(
-                        path,
-                        "no_children",
-                        f"{path.label()} has no sub-category at level {level}",
+                        path=path,
+                        reason="no_children",
+                        detail=f"{path.label()} has no sub-category at level {level}",
                     )
                 )
                 continue
@@ -203,21 +216,62 @@ async def traverse(
             requests.append((path, request))
         outcomes = await asyncio.gather(*(_choose(request, select) for _, request in requests))
         offered: list[CategoryPath] = []
+        steps: list[tuple[CategoryPath | None, SelectionRequest, list[Picked]]] = []
         for (path, request), (chosen, call) in zip(requests, outcomes, strict=True):
             calls.extend(call)  # in request order, whatever order the calls finished in
             offered.extend(_extend(path, request.candidates, chosen))
+            steps.append((path, request, chosen))
         frontier = _keep_fairly(offered, frontier, plan.count(level))
+        if steps:
+            levels.append(_trace_level(level, plan.count(level), steps, frontier))
         logger.debug("Level %d: %d path(s) continue.", level, len(frontier))
     unique = {path.ids: path for path in frontier}
     ordered = tuple(unique[ids] for ids in sorted(unique))
     return TraversalOutcome(
-        ordered, tuple(sorted(dropped, key=lambda item: item.path.ids)), tuple(calls[first:])
+        ordered,
+        tuple(sorted(dropped, key=lambda item: item.path.ids)),
+        tuple(calls[first:]),
+        QueryTrace(levels=tuple(levels)),
     )
+
+
+def _trace_level(
+    level: int,
+    keep: int,
+    steps: Sequence[tuple[CategoryPath | None, SelectionRequest, Sequence[Picked]]],
+    frontier: Sequence[CategoryPath],
+) -> TraceLevel:
+    """The trace of one level: each step's candidates and choices, marked kept or not."""
+    kept = {path.ids for path in frontier}
+    traced = []
+    for parent, request, chosen in steps:
+        parent_ids = () if parent is None else parent.ids
+        by_name = {node.name: node.id for node in request.candidates}
+        traced.append(
+            TraceStep(
+                level=level,
+                parent_ids=parent_ids,
+                parent_path=() if parent is None else parent.names,
+                candidates=tuple(node.name for node in request.candidates),
+                asked_for=min(request.count, len(request.candidates)),
+                called_model=len(request.candidates) > 1,
+                chosen=tuple(
+                    TraceChoice(
+                        category_id=by_name[name],
+                        name=name,
+                        ranked_relevance=rank,
+                        kept=(*parent_ids, by_name[name]) in kept,
+                    )
+                    for name, rank, _ in chosen
+                ),
+            )
+        )
+    return TraceLevel(level=level, keep=keep, steps=tuple(traced))
 
 
 async def _choose(
     request: SelectionRequest, select: Selector
-) -> tuple[list[tuple[str, int, int]], list[tuple[LLMCallRecord, CategorySelection]]]:
+) -> tuple[list[Picked], list[tuple[LLMCallRecord, CategorySelection]]]:
     """(name, ranked_relevance, chosen count) of the picked categories, and the call made."""
     if len(request.candidates) == 1:
         return [(request.candidates[0].name, 1, 1)], []
@@ -247,21 +301,25 @@ def _keep_fairly(
 def _extend(
     path: CategoryPath | None,
     candidates: Sequence[CategoryNode],
-    chosen: Sequence[tuple[str, int, int]],
+    chosen: Sequence[Picked],
 ) -> list[CategoryPath]:
     by_name = {node.name: node for node in candidates}
     extended = []
     for name, rank, count in chosen:
         node = by_name[name]
         if path is None:
-            extended.append(CategoryPath((node.id,), (node.name,), (rank,), (count,)))
+            extended.append(
+                CategoryPath(
+                    ids=(node.id,), names=(node.name,), ranked_relevance=(rank,), choices=(count,)
+                )
+            )
         else:
             extended.append(
                 CategoryPath(
-                    (*path.ids, node.id),
-                    (*path.names, node.name),
-                    (*path.ranked_relevance, rank),
-                    (*path.choices, count),
+                    ids=(*path.ids, node.id),
+                    names=(*path.names, node.name),
+                    ranked_relevance=(*path.ranked_relevance, rank),
+                    choices=(*path.choices, count),
                 )
             )
     return extended

@@ -171,3 +171,43 @@ def test_every_json_output_is_the_dump_of_the_public_result(database: Path) -> N
     assert all(
         SourceSummary.model_validate(source.model_dump(mode="json")) == source for source in sources
     )
+
+
+def test_an_unknown_chunk_points_at_the_command_that_lists_chunk_ids(database: Path) -> None:
+    result = _run(database, "show", "9999")
+    assert result.exit_code == 1
+    assert "`memoir sources chunks SOURCE_ID`" in result.stderr
+    assert "list_chunks" not in result.stderr and "QueryResult" not in result.stderr
+    # ... and that command does list them: every id it prints is one `memoir show` takes.
+    listed = json.loads(
+        _run(database, "sources", "chunks", "trade/hanseatic-league.md", "--json").stdout
+    )
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        expected = memoir.list_chunks("trade/hanseatic-league.md")
+    assert listed == [chunk.model_dump(mode="json") for chunk in expected]
+    assert [chunk["position"] for chunk in listed] == list(range(len(listed)))
+    table = _run(database, "sources", "chunks", "trade/hanseatic-league.md")
+    for chunk in listed:
+        assert _run(database, "show", str(chunk["id"])).exit_code == 0
+        assert f"│ {chunk['id']} " in table.stdout
+    unknown = _run(database, "sources", "chunks", "nope")
+    assert unknown.exit_code == 1 and "`memoir sources`" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "example"),
+    [
+        (["tree", "--db", "sqlite:///x.db"], "--db", "`memoir --db URL tree ...`"),
+        (["db", "status", "--model", "offline"], "--model", "`memoir --model MODEL db status ...`"),
+        (["query", "x", "--verbose"], "--verbose", "`memoir --verbose query ...`"),
+    ],
+)
+def test_a_global_option_after_the_command_says_it_goes_before(
+    args: list[str], option: str, example: str
+) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert f"{option} is a global option: give it before the command" in result.stderr
+    assert example in result.stderr
+    # An option no one knows stays click's own error; a command's own --model still works.
+    assert "No such option: --bogus" in CliRunner().invoke(app, ["tree", "--bogus"]).stderr

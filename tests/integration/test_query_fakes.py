@@ -435,7 +435,7 @@ def test_summarize_fails_when_summaries_stay_too_long_after_retries(memory: str)
     script = PurposeScript(summarize=[summaries(lambda target: target * 2)])
     with pytest.raises(QueryError, match="tolerance") as caught:
         summarize(memory, script, full.prompt_tokens * 2 // 3)
-    assert "PRUNE" in caught.value.remedy
+    assert "prompt_limiting_strategy='prune'" in caught.value.remedy
     singles = [p for kind, p in script.requests if kind == "summarize" and len(targets(p)) == 1]
     assert len(singles) == len(full.chunks)  # one retry each (the default), then the error
     assert script.count("answer") == 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import subprocess
 import sys
 
+import pydantic
 import pytest
 
 import memoir_ai
@@ -36,8 +36,10 @@ def test_enums_take_their_plain_names() -> None:
 
 
 def test_path_rank_is_normalized_and_compared_from_the_root() -> None:
-    strong_root = CategoryPath((1, 2), ("A", "a"), (6, 1), (6, 4))
-    weak_root = CategoryPath((3, 4), ("B", "b"), (5, 4), (6, 4))
+    strong_root = CategoryPath(
+        ids=(1, 2), names=("A", "a"), ranked_relevance=(6, 1), choices=(6, 4)
+    )
+    weak_root = CategoryPath(ids=(3, 4), names=("B", "b"), ranked_relevance=(5, 4), choices=(6, 4))
     assert strong_root.rank_key == (1.0, 0.25)
     assert strong_root.rank_key > weak_root.rank_key
     assert strong_root.label() == "A > a"
@@ -45,6 +47,14 @@ def test_path_rank_is_normalized_and_compared_from_the_root() -> None:
 
 
 def test_results_are_frozen() -> None:
-    chunk = UsedChunk(1, ("A",), (1,), dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "text", "s", 1)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    chunk = UsedChunk(
+        id=1,
+        category_path=("A",),
+        relevance=(1,),
+        created_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        text="text",
+        source_id="s",
+        token_count=1,
+    )
+    with pytest.raises(pydantic.ValidationError):
         chunk.text = "changed"  # type: ignore[misc]

@@ -412,7 +412,7 @@ def test_summaries_within_the_tolerance_pass_and_beyond_fail() -> None:
     check_summary_lengths([105, 100], [100, 100], tolerance=0.05)  # 205 ≤ 210
     with pytest.raises(QueryError, match="211 characters") as caught:
         check_summary_lengths([111, 100], [100, 100], tolerance=0.05)
-    assert "PRUNE" in caught.value.remedy
+    assert "prompt_limiting_strategy='prune'" in caught.value.remedy
 
 
 def test_final_count_must_fit() -> None:

@@ -81,7 +81,14 @@ class FirstChoices:
             }
         )
         record = LLMCallRecord(
-            LLMPurpose.SELECT, "fake", datetime.now(UTC), 0.0, 1, 1, "ok", "tool"
+            purpose=LLMPurpose.SELECT,
+            model="fake",
+            started_at=datetime.now(UTC),
+            latency_seconds=0.0,
+            input_tokens=1,
+            output_tokens=1,
+            outcome="ok",
+            structured_output="tool",
         )
         return output, record
 
@@ -116,7 +123,7 @@ def test_counts_per_level(strategy: str, params: dict[str, int] | None, counts: 
         ({"n": "3"}, "whole number"),
         ({"n": True}, "whole number"),
         ({"n2": -1}, "from 0"),
-        ({"width": 2}, "do not apply"),
+        ({"width": 2}, "does not apply"),
     ],
 )
 def test_bad_params_are_clear_errors(params: dict[str, object], message: str) -> None:
@@ -125,7 +132,7 @@ def test_bad_params_are_clear_errors(params: dict[str, object], message: str) ->
 
 
 def test_one_shot_takes_no_params_and_unknown_strategies_are_named() -> None:
-    with pytest.raises(ValidationError, match="do not apply to one_shot"):
+    with pytest.raises(ValidationError, match="does not apply to strategy='one_shot'"):
         strategy_plan(QueryStrategy.ONE_SHOT, {"n": 2})
     with pytest.raises(ValidationError, match="Unknown query strategy 'deep'") as caught:
         strategy_plan("deep")
