@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ChunkDetail,
         DatabaseInfo,
         LoggedCall,
+        LoggedCallDetail,
         SourceSummary,
         StoredHelper,
     )
@@ -52,6 +53,7 @@ __all__ = [
     "IngestResult",
     "LLMError",
     "LoggedCall",
+    "LoggedCallDetail",
     "MemoirAI",
     "MemoirAIConfig",
     "MemoirAIError",
@@ -76,6 +78,7 @@ _RESULT_NAMES = frozenset(
         "ChunkDetail",
         "DatabaseInfo",
         "LoggedCall",
+        "LoggedCallDetail",
         "SourceSummary",
         "StoredHelper",
     }
