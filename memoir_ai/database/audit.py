@@ -12,6 +12,7 @@ the log, which outlives the chunks, still gives every prompt back word for word
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 from memoir_ai.database import _payloads
 from memoir_ai.database.models import Chunk, LLMCall
 from memoir_ai.errors import DatabaseError
-from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.results import CallTotals, LoggedCallDetail
+
+if TYPE_CHECKING:  # the llm package is heavy; browsing and deleting never need it
+    from memoir_ai.llm.records import LLMCallRecord
 
 __all__ = [
     "CallTotals",
