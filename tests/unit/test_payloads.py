@@ -6,7 +6,7 @@ import hashlib
 import zlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from memoir_ai.database import _payloads as payloads
@@ -40,6 +40,10 @@ def texts_quoting_chunks(draw: st.DrawFn) -> tuple[str, dict[str, int]]:
 
 @settings(max_examples=300, deadline=None)
 @given(text_strategy)
+@example(payloads.ESCAPE)
+@example(payloads.ESCAPE + "x" + payloads.ESCAPE * 2 + payloads.CLOSE)
+@example(f"{payloads.OPEN}12:0000abcd{payloads.CLOSE}")  # what a reference looks like
+@example(payloads.REFERENCE_TAG + "text that merely starts like a packed payload")
 def test_any_text_round_trips_without_chunks(text: str) -> None:
     stored = payloads.pack(text)
     assert payloads.unpack(stored) == text
