@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         ChunkDetail,
         DatabaseInfo,
         LoggedCall,
+        LoggedCallDetail,
         SourceSummary,
         StoredHelper,
     )
@@ -69,6 +70,7 @@ __all__ = [
     "LLMCallRecord",
     "LLMError",
     "LoggedCall",
+    "LoggedCallDetail",
     "MemoirAI",
     "MemoirAIConfig",
     "MemoirAIError",
@@ -114,6 +116,7 @@ _RESULT_NAMES = frozenset(
         "ChunkDetail",
         "DatabaseInfo",
         "LoggedCall",
+        "LoggedCallDetail",
         "SourceSummary",
         "StoredHelper",
     }

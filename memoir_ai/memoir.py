@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ChunkDetail,
         DatabaseInfo,
         LoggedCall,
+        LoggedCallDetail,
         SourceSummary,
         StoredHelper,
     )
@@ -381,6 +382,25 @@ class MemoirAI:
             lambda session: list_logged_calls(session, source_id=source_id, limit=limit),
             doing="reading the call log",
         )
+
+    def llm_call(self, call_id: int) -> LoggedCallDetail:
+        """One recorded call with the exact prompt it sent and the answer it got.
+
+        Raises:
+            ValidationError: no call has that id.
+            DatabaseError: its stored payload cannot be read back (changed outside memoir-ai).
+        """
+        from memoir_ai.database.audit import load_call_detail
+
+        self._memory.open_for_reading()
+        with self.database.session() as session:
+            detail = load_call_detail(session, call_id)
+        if detail is None:
+            raise ValidationError(
+                f"There is no LLM call with id {call_id} in {self.database.masked_url}.",
+                remedy="list the recorded calls and their ids with `memoir log` (or llm_calls()).",
+            )
+        return detail
 
     def llm_call_totals(self, source_id: str | None = None) -> CallTotals:
         """Calls, tokens in and out, latency and errors summed over the log (or one source)."""

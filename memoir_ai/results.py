@@ -25,6 +25,7 @@ __all__ = [
     "DatabaseInfo",
     "LevelFill",
     "LoggedCall",
+    "LoggedCallDetail",
     "PublicResult",
     "SourceSummary",
     "StoredHelper",
@@ -164,6 +165,24 @@ class LoggedCall(PublicResult):
     latency_seconds: float
     outcome: str
     error: str | None
+
+
+class LoggedCallDetail(LoggedCall):
+    """One model call from the audit log with everything recorded about it.
+
+    ``request_text`` is the prompt exactly as it was sent and ``response_text``
+    the typed answer as JSON; both are None when the memory was configured not
+    to keep payloads (``record_llm_payloads=False``), and ``response_text`` is
+    None for a call that failed.
+    """
+
+    operation_id: str | None
+    requests: int
+    attempts: int
+    temperature: float | None
+    structured_output: str
+    request_text: str | None
+    response_text: str | None
 
 
 class CallTotals(PublicResult):

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, text
 
 if TYPE_CHECKING:
-    from memoir_ai import MemoirAI
+    from memoir_ai import LoggedCallDetail, MemoirAI
     from memoir_ai.ingest.results import IngestResult
 
-__all__ = ["HELPERS", "SETTINGS", "SUBJECTS", "build_memory", "rows"]
+__all__ = ["HELPERS", "SETTINGS", "SUBJECTS", "build_memory", "logged_calls", "rows"]
 
 SUBJECTS = {
     "astronomy": [
@@ -114,3 +114,16 @@ def rows(database_url: str, sql: str, **params: Any) -> list[Any]:
             return list(connection.execute(text(sql), params))
     finally:
         engine.dispose()
+
+
+def logged_calls(database_url: str, operation_id: str | None = None) -> list[LoggedCallDetail]:
+    """Every recorded call (of one operation) in id order, with its exact request and response.
+
+    The payload columns hold packed text; the public API gives the texts back.
+    """
+    from memoir_ai import MemoirAI
+
+    with MemoirAI(database_url=database_url) as memoir:
+        details = [memoir.llm_call(call.id) for call in memoir.llm_calls()]
+    details.sort(key=lambda call: call.id)
+    return [call for call in details if operation_id in (None, call.operation_id)]

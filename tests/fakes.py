@@ -4,6 +4,8 @@
   order (each an output object, a raw string, or an exception to raise) and
   counts the prompts it received; it answers through the output tool when the
   agent uses tool output, and as JSON text otherwise.
+- :class:`RecordingModel` wraps another model's function (the offline model's) and
+  records each prompt it received with the response it gave.
 - :class:`FakeOpenAIServer` is a tiny threaded HTTP server on 127.0.0.1 that
   speaks enough of the OpenAI Chat Completions and Responses APIs for a real
   provider SDK to talk to it. It records every request body, and can be told to
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,6 +145,33 @@ class ScriptedModel:
         return len(self.prompts)
 
     def model(self, name: str = "scripted") -> FunctionModel:
+        return FunctionModel(self, model_name=name)
+
+
+@dataclass
+class Exchange:
+    """One request a model received (its user prompt) and the response it gave."""
+
+    prompt: str
+    response: ModelResponse
+
+
+@dataclass
+class RecordingModel:
+    """Wraps a FunctionModel's function (e.g. the offline model's) and records every exchange.
+
+    An independent record of what was sent: the prompts exactly as the model got them.
+    """
+
+    function: Callable[[list[ModelMessage], AgentInfo], Awaitable[ModelResponse]]
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        response = await self.function(messages, info)
+        self.exchanges.append(Exchange(first_prompt(messages), response))
+        return response
+
+    def model(self, name: str = "recorded") -> FunctionModel:
         return FunctionModel(self, model_name=name)
 
 

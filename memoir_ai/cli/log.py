@@ -1,13 +1,17 @@
-"""``memoir log``: the recorded LLM calls, with token and latency totals."""
+"""``memoir log``: the recorded LLM calls with token and latency totals, or one call's prompt."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
+from memoir_ai.cli._output import print_json
 from memoir_ai.cli._tables import new_table, table_console, timestamp
+
+if TYPE_CHECKING:
+    from memoir_ai.results import LoggedCallDetail
 
 __all__ = ["log"]
 
@@ -24,21 +28,52 @@ def log(
             "--limit", min=1, metavar="N", help="Show the N most recent calls (default 50)."
         ),
     ] = 50,
+    show_prompt: Annotated[
+        int | None,
+        typer.Option(
+            "--show-prompt",
+            metavar="ID",
+            help="Print the exact prompt call ID sent, and the answer it got.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the calls (or the one call) as JSON.")
+    ] = False,
 ) -> None:
-    """List the LLM calls: time, purpose, model, tokens in and out, latency and outcome."""
+    """List the LLM calls: id, time, purpose, model, tokens in and out, latency and outcome."""
+    if show_prompt is not None:
+        with open_memoir(ctx) as memoir:
+            detail = memoir.llm_call(show_prompt)
+        if as_json:
+            print_json(detail.to_json_data())
+        else:
+            _print_detail(detail)
+        return
     with open_memoir(ctx) as memoir:
         calls = memoir.llm_calls(source_id=source, limit=limit)
         totals = memoir.llm_call_totals(source_id=source)
+    if as_json:
+        print_json([call.to_json_data() for call in calls])
+        return
     out = table_console()
     if not calls:
         scope = f" for source {source!r}" if source is not None else ""
         out.print(f"No LLM calls recorded{scope}.")
         return
     table = new_table(
-        "Time (UTC)", "Purpose", "Model", "Source", "Tokens in", "Tokens out", "Latency", "Outcome"
+        "Id",
+        "Time (UTC)",
+        "Purpose",
+        "Model",
+        "Source",
+        "Tokens in",
+        "Tokens out",
+        "Latency",
+        "Outcome",
     )
     for call in calls:
         table.add_row(
+            str(call.id),
             timestamp(call.started_at),
             call.purpose,
             call.model,
@@ -55,3 +90,23 @@ def log(
         f"{totals.output_tokens} tokens out, {totals.latency_seconds:.3f} s latency, "
         f"{totals.errors} error(s)."
     )
+
+
+def _print_detail(call: LoggedCallDetail) -> None:
+    """A header of what the call was, then the request and response texts, byte for byte."""
+    source = f", source {call.source_id}" if call.source_id else ""
+    outcome = call.outcome if call.error is None else f"{call.outcome}: {call.error}"
+    typer.echo(
+        f"Call {call.id}: {call.purpose} by {call.model}{source}, "
+        f"{timestamp(call.started_at)} UTC, {call.input_tokens} tokens in, "
+        f"{call.output_tokens} out, {call.latency_seconds:.3f} s, {outcome}"
+    )
+    # Plain echo, not rich: the prompt is printed exactly, never wrapped or read as markup.
+    for title, text in (("Request", call.request_text), ("Response", call.response_text)):
+        typer.echo(f"----- {title} -----")
+        if text is not None:
+            typer.echo(text)
+        elif title == "Response" and call.outcome == "error":
+            typer.echo("(none: the call failed)")
+        else:
+            typer.echo("(not recorded: the memory was set not to keep payloads)")

@@ -1,17 +1,41 @@
-"""The audit log: every LLM call written to ``llm_calls``, and read back for reports."""
+"""The audit log: every LLM call written to ``llm_calls``, and read back for reports.
+
+Each call's request and response are stored packed (:mod:`memoir_ai.database._payloads`):
+text equal to a stored chunk is kept as a reference to that chunk, the rest is
+compressed. References point only at chunks of the call's own ``source_id``
+(:func:`record_llm_calls` refuses anything else), so deleting a source expands
+exactly the calls of that source first (:func:`expand_chunk_references`), and
+the log, which outlives the chunks, still gives every prompt back word for word
+(:func:`load_call_detail`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from memoir_ai.database.models import LLMCall
-from memoir_ai.llm.records import LLMCallRecord
-from memoir_ai.results import CallTotals
+from memoir_ai.database import _payloads
+from memoir_ai.database.models import Chunk, LLMCall
+from memoir_ai.errors import DatabaseError
+from memoir_ai.results import CallTotals, LoggedCallDetail
 
-__all__ = ["CallTotals", "call_totals", "list_llm_calls", "record_llm_calls"]
+if TYPE_CHECKING:  # the llm package is heavy; browsing and deleting never need it
+    from memoir_ai.llm.records import LLMCallRecord
+
+__all__ = [
+    "CallTotals",
+    "call_totals",
+    "expand_chunk_references",
+    "list_llm_calls",
+    "load_call_detail",
+    "record_llm_calls",
+]
+
+# Rows read per statement when filling references (well under every backend's bind limit).
+_ID_BATCH = 500
 
 
 def record_llm_calls(
@@ -21,12 +45,21 @@ def record_llm_calls(
     source_id: str | None = None,
     operation_id: str | None = None,
     keep_payloads: bool = True,
+    stored_chunks: Mapping[str, int] | None = None,
 ) -> list[LLMCall]:
     """Add one ``llm_calls`` row per record to ``session``; the caller commits.
 
     With ``keep_payloads=False`` the request and response texts are left out
-    (tokens, latency and outcome are always kept).
+    (tokens, latency and outcome are always kept). ``stored_chunks`` maps the
+    text of chunks of ``source_id`` stored in this transaction to their ids:
+    wherever a payload quotes one, it keeps a reference instead of the text.
+
+    Raises:
+        ValueError: ``stored_chunks`` given without the ``source_id`` they belong to.
     """
+    if stored_chunks and source_id is None:
+        raise ValueError("chunk references need the source_id whose chunks they are")
+    index = _payloads.ChunkIndex(stored_chunks or {})
     rows = [
         LLMCall(
             purpose=record.purpose.value,
@@ -43,13 +76,139 @@ def record_llm_calls(
             error=record.error,
             temperature=record.temperature,
             structured_output=record.structured_output,
-            request_text=record.request_text if keep_payloads else None,
-            response_text=record.response_text if keep_payloads else None,
+            request_text=_packed(record.request_text, index) if keep_payloads else None,
+            response_text=_packed(record.response_text, index) if keep_payloads else None,
         )
         for record in records
     ]
     session.add_all(rows)
     return rows
+
+
+def _packed(text: str | None, index: _payloads.ChunkIndex) -> str | None:
+    return None if text is None else _payloads.pack(text, index)
+
+
+def load_call_detail(session: Session, call_id: int) -> LoggedCallDetail | None:
+    """Call ``call_id`` with its exact request and response, or None when there is none.
+
+    Raises:
+        DatabaseError: a payload cannot be read back (altered outside memoir-ai).
+    """
+    row = session.get(LLMCall, call_id)
+    if row is None:
+        return None
+    payloads = [
+        _decoded(row, "request", row.request_text),
+        _decoded(row, "response", row.response_text),
+    ]
+    wanted = sorted({i for payload in payloads if payload for i in payload.chunk_ids})
+    texts = _chunk_texts(session, wanted)
+    request, response = (
+        _expanded(row, name, payload, texts)
+        for name, payload in zip(("request", "response"), payloads, strict=True)
+    )
+    return LoggedCallDetail(
+        id=row.id,
+        started_at=row.started_at,
+        purpose=row.purpose,
+        model=row.model,
+        source_id=row.source_id,
+        input_tokens=row.input_tokens,
+        output_tokens=row.output_tokens,
+        latency_seconds=row.latency_seconds,
+        outcome=row.outcome,
+        error=row.error,
+        operation_id=row.operation_id,
+        requests=row.requests,
+        attempts=row.attempts,
+        temperature=row.temperature,
+        structured_output=row.structured_output,
+        request_text=request,
+        response_text=response,
+    )
+
+
+def expand_chunk_references(session: Session, source_id: str) -> int:
+    """Rewrite the calls of ``source_id`` that reference its chunks to hold the text itself.
+
+    Runs in the caller's transaction before the chunks of ``source_id`` are
+    deleted, so the log keeps every prompt readable. Returns how many payloads
+    were rewritten.
+
+    Raises:
+        DatabaseError: a payload cannot be read back (altered outside memoir-ai).
+    """
+    calls = [
+        call
+        for call in session.scalars(select(LLMCall).where(LLMCall.source_id == source_id))
+        if _payloads.references_chunks(call.request_text)
+        or _payloads.references_chunks(call.response_text)
+    ]
+    if not calls:
+        return 0
+    texts = {
+        chunk_id: content
+        for chunk_id, content in session.execute(
+            select(Chunk.id, Chunk.content).where(Chunk.source_id == source_id)
+        )
+    }
+    rewritten = 0
+    for call in calls:
+        if _payloads.references_chunks(call.request_text):
+            call.request_text = _payloads.pack(
+                _full_text(call, "request", call.request_text, texts)
+            )
+            rewritten += 1
+        if _payloads.references_chunks(call.response_text):
+            call.response_text = _payloads.pack(
+                _full_text(call, "response", call.response_text, texts)
+            )
+            rewritten += 1
+    session.flush()
+    return rewritten
+
+
+def _full_text(call: LLMCall, name: str, stored: str | None, texts: Mapping[int, str]) -> str:
+    return _expanded(call, name, _decoded(call, name, stored), texts) or ""
+
+
+def _decoded(call: LLMCall, name: str, stored: str | None) -> _payloads.Payload | None:
+    if stored is None:
+        return None
+    try:
+        return _payloads.decode(stored)
+    except _payloads.PayloadError as exc:
+        raise _unreadable(call, name, exc) from exc
+
+
+def _expanded(
+    call: LLMCall, name: str, payload: _payloads.Payload | None, texts: Mapping[int, str]
+) -> str | None:
+    if payload is None:
+        return None
+    try:
+        return payload.expand(texts)
+    except _payloads.PayloadError as exc:
+        raise _unreadable(call, name, exc) from exc
+
+
+def _unreadable(call: LLMCall, name: str, exc: _payloads.PayloadError) -> DatabaseError:
+    return DatabaseError(
+        f"The stored {name} of LLM call {call.id} cannot be read back: {exc}.",
+        remedy="the row or its chunks were changed outside memoir-ai (memoir sources delete "
+        "keeps the log readable); the call's tokens, latency and outcome are still listed by "
+        "`memoir log`.",
+    )
+
+
+def _chunk_texts(session: Session, chunk_ids: Sequence[int]) -> dict[int, str]:
+    texts: dict[int, str] = {}
+    for start in range(0, len(chunk_ids), _ID_BATCH):
+        batch = list(chunk_ids[start : start + _ID_BATCH])
+        statement = select(Chunk.id, Chunk.content).where(Chunk.id.in_(batch))
+        texts.update((chunk_id, content) for chunk_id, content in session.execute(statement))
+    return texts
 
 
 def list_llm_calls(
@@ -60,7 +219,7 @@ def list_llm_calls(
     purposes: Sequence[str] | None = None,
     limit: int | None = None,
 ) -> list[LLMCall]:
-    """Recorded calls, oldest first, optionally filtered."""
+    """Recorded calls, oldest first, optionally filtered (payloads as stored: packed)."""
     statement = select(LLMCall).order_by(LLMCall.started_at, LLMCall.id)
     if source_id is not None:
         statement = statement.where(LLMCall.source_id == source_id)

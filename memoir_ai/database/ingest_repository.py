@@ -24,6 +24,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from memoir_ai.database.audit import expand_chunk_references
 from memoir_ai.database.models import Category, CategoryLimit, Chunk, Source
 
 __all__ = [
@@ -226,7 +227,11 @@ def save_source(
 
 
 def delete_source(session: Session, source_id: str) -> None:
-    """Remove a source, its chunks, and the categories left with nothing under them."""
+    """Remove a source, its chunks, and the categories left with nothing under them.
+
+    The audit log outlives the chunks: calls that quote them get the text back first.
+    """
+    expand_chunk_references(session, source_id)
     touched = set(
         session.scalars(select(Chunk.category_id).where(Chunk.source_id == source_id).distinct())
     )

@@ -390,6 +390,8 @@ class LLMCall(Base):
     temperature: Mapped[float | None] = mapped_column(DoubleFloat)
     # native or tool: how the typed output travelled.
     structured_output: Mapped[str] = mapped_column(String(16))
+    # Packed (database/_payloads.py): quoted chunk text as references, the rest compressed;
+    # rows written before packing hold plain text. audit.load_call_detail gives the text.
     request_text: Mapped[str | None] = mapped_column(LongText)
     response_text: Mapped[str | None] = mapped_column(LongText)
 

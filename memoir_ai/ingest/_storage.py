@@ -173,6 +173,7 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         source_id=plan.source_id,
         operation_id=plan.operation_id,
         keep_payloads=settings.keep_payloads,
+        stored_chunks=dict(zip((chunk.content for chunk in plan.chunks), chunk_ids, strict=True)),
     )
     chunks = [
         IngestedChunk(

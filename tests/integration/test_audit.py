@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
-from memoir_ai.database.audit import call_totals, list_llm_calls, record_llm_calls
+from memoir_ai.database.audit import (
+    call_totals,
+    list_llm_calls,
+    load_call_detail,
+    record_llm_calls,
+)
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.llm.records import LLMCallRecord
@@ -12,6 +18,9 @@ from memoir_ai.llm.schemas import LLMPurpose
 from tests._schema_tools import config_for
 
 START = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.UTC)
+# 70,000 characters that do not compress: their stored form is far beyond 64 KB (MySQL TEXT).
+_RNG = random.Random(7)
+NOISE = "".join(chr(_RNG.randrange(0x4E00, 0x9FFF)) for _ in range(70_000))
 
 
 def _record(purpose: LLMPurpose, offset: int, **changes: object) -> LLMCallRecord:
@@ -26,7 +35,7 @@ def _record(purpose: LLMPurpose, offset: int, **changes: object) -> LLMCallRecor
         "structured_output": "native",
         "temperature": 0.0,
         "requests": 1,
-        "request_text": 'Chunk 1:\n"""' + "é" * 70_000 + '"""',
+        "request_text": f'Chunk 1:\n"""{NOISE}"""',
         "response_text": '{"chunks": [{"id": 1, "category": "Astronomy"}]}',
     }
     values.update(changes)
@@ -53,7 +62,10 @@ def test_calls_round_trip_with_payloads_and_totals(database_url: str) -> None:
         calls = list_llm_calls(session)
         assert [call.purpose for call in calls] == ["helper", "classify", "classify", "answer"]
         assert calls[0].started_at == START + dt.timedelta(seconds=1)  # microseconds kept
-        assert calls[0].request_text == records[1].request_text  # long payloads fit
+        assert len(calls[0].request_text or "") > 100_000  # long payloads fit, packed
+        detail = load_call_detail(session, calls[0].id)
+        assert detail is not None and detail.request_text == records[1].request_text
+        assert detail.response_text == records[1].response_text
         assert calls[3].request_text is None and calls[3].response_text is None
         assert [call.outcome for call in list_llm_calls(session, source_id="moons")] == [
             "ok",

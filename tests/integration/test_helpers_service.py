@@ -15,7 +15,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlalchemy import func, select
 
-from memoir_ai.database.audit import list_llm_calls
+from memoir_ai.database.audit import list_llm_calls, load_call_detail
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import (
@@ -169,9 +169,10 @@ def test_regenerate_reads_stored_chunks_and_audits_the_call(database: DatabaseMa
     assert "Io is the most volcanic body." in prompt
     with database.session() as session:
         calls = list_llm_calls(session, source_id="jupiter")
+        detail = load_call_detail(session, calls[0].id)
     assert [(c.purpose, c.model, c.outcome) for c in calls] == [("helper", "helper-writer", "ok")]
     assert calls[0].input_tokens > 0 and calls[0].output_tokens > 0
-    assert calls[0].request_text == prompt
+    assert detail is not None and detail.request_text == prompt
 
 
 def test_regenerate_without_chunks_is_a_clear_error(database: DatabaseManager) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from memoir_ai import MemoirAI
 from memoir_ai.errors import ConfigurationError, ValidationError
-from tests.corpus import SUBJECTS
+from tests.corpus import SUBJECTS, logged_calls
 
 TEXT = "\n\n".join(paragraph for paragraphs in SUBJECTS.values() for paragraph in paragraphs)
 OTHER = "\n\n".join(SUBJECTS["cooking"] + SUBJECTS["football"])
@@ -67,11 +67,11 @@ def test_ingest_files_every_chunk_under_a_leaf_and_audits_every_call(database_ur
     source = rows(database_url, "SELECT content_hash FROM sources WHERE source_id = 'subjects.md'")
     assert source == [(result.content_hash,)]
 
-    calls = rows(
-        database_url,
-        "SELECT purpose, model, outcome, input_tokens, request_text, response_text, "
-        "operation_id, source_id FROM llm_calls ORDER BY id",
-    )
+    calls = [
+        (c.purpose, c.model, c.outcome, c.input_tokens, c.request_text, c.response_text)
+        + (c.operation_id, c.source_id)
+        for c in logged_calls(database_url)
+    ]
     assert len(calls) == result.llm_call_count > 0
     assert calls[0][0] == "helper"  # the source is described first, then classified
     assert {call[0] for call in calls[1:]} == {"classify"}
@@ -179,7 +179,7 @@ def test_a_user_helper_is_used_in_every_prompt_and_stored(sqlite_url: str) -> No
     helper = "Notes on four unrelated subjects, written for a school quiz."
     with memoir(sqlite_url) as instance:
         result = instance.ingest_text_sync(TEXT, "doc", contextual_helper=helper)
-    calls = rows(sqlite_url, "SELECT purpose, request_text FROM llm_calls")
+    calls = [(call.purpose, call.request_text) for call in logged_calls(sqlite_url)]
     assert {call[0] for call in calls} == {"classify"}  # no helper call
     assert all(helper in call[1] for call in calls)
     assert result.contextual_helper == helper

@@ -20,7 +20,7 @@ from memoir_ai.database.models import Category, Chunk
 from memoir_ai.database.query_repository import ChunkCursor, read_leaf_chunks
 from memoir_ai.errors import DatabaseError
 from memoir_ai.query import NoResultsError, QueryResult, QueryStrategy
-from tests.corpus import SETTINGS, build_memory, rows
+from tests.corpus import SETTINGS, build_memory, logged_calls, rows
 
 NASTY = 'Robert\'); DROP TABLE chunks;-- "Ünïcödé" 100% _x_ \\ 東京'
 
@@ -46,7 +46,7 @@ def leaf_chunk_ids(database_url: str, leaf_id: int) -> list[int]:
 def check_audit(database_url: str, result: QueryResult) -> None:
     logged = rows(
         database_url,
-        "SELECT purpose, model, input_tokens, output_tokens, temperature, response_text "
+        "SELECT purpose, model, input_tokens, output_tokens, temperature "
         "FROM llm_calls WHERE operation_id = :op ORDER BY id",
         op=result.operation_id,
     )
@@ -54,7 +54,8 @@ def check_audit(database_url: str, result: QueryResult) -> None:
     assert [row[2] for row in logged] == [call.input_tokens for call in result.llm_calls]
     assert {row[4] for row in logged} == {0.0}
     assert logged[-1][0] == "answer"
-    assert '"cited_chunk_ids"' in logged[-1][5]
+    answer = logged_calls(database_url, result.operation_id)[-1].response_text
+    assert answer is not None and '"cited_chunk_ids"' in answer
 
 
 def test_one_shot_follows_the_question_to_one_leaf_and_cites_its_chunks(database_url: str) -> None:

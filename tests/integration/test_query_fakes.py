@@ -32,7 +32,7 @@ from memoir_ai.llm.schemas import LLMPurpose
 from memoir_ai.query import NoResultsError, QueryResult
 from memoir_ai.query.pipeline import QueryPipeline
 from memoir_ai.query.summarize import SummaryOptions
-from tests.corpus import HELPERS, SETTINGS, build_memory, rows
+from tests.corpus import HELPERS, SETTINGS, build_memory, logged_calls, rows
 from tests.fakes import first_prompt, inputs_of, respond_with
 from tests.reference_tokenizers import bundled_tokenizer, litellm_tokenizers_folder
 
@@ -295,8 +295,8 @@ def logged_chunk_ids(logged: str) -> list[int]:
 
 
 def logged_answer_prompt(url: str, result: QueryResult) -> str:
-    sql = "SELECT request_text FROM llm_calls WHERE operation_id = :op AND purpose = 'answer'"
-    ((request,),) = rows(url, sql, op=result.operation_id)
+    calls = logged_calls(url, result.operation_id)
+    (request,) = [call.request_text for call in calls if call.purpose == "answer"]
     return str(request)
 
 
