@@ -160,13 +160,21 @@ def insert_tree(connection: Connection) -> dict[str, int]:
 
 
 def all_rows(connection: Connection, table_names: set[str]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the given tables, ordered by primary key."""
+    """Every row of the given tables, ordered by primary key (the columns the table has now).
+
+    A database at an older revision lacks the columns later revisions add, so only the
+    model's columns that exist in the database are read.
+    """
+    from sqlalchemy import inspect
+
     rows = {}
+    inspector = inspect(connection)
     for name in sorted(table_names):
         table = Base.metadata.tables[name]
-        rows[name] = [
-            tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))
-        ]
+        existing = {column["name"] for column in inspector.get_columns(name)}
+        columns = [column for column in table.columns if column.name in existing]
+        statement = select(*columns).order_by(*table.primary_key)
+        rows[name] = [tuple(row) for row in connection.execute(statement)]
     return rows
 
 
