@@ -8,6 +8,8 @@ it); ``str(error)`` joins both on one line, which is what the CLI prints.
     MemoirAIError
     ├── ConfigurationError      a setting is wrong or conflicts with the database
     ├── ValidationError         user input is unusable (empty text, bad date, ...)
+    │   ├── SourceChangedError    other text is stored under the source id (and no replace)
+    │   └── SourceCollisionError  another file's text is stored under the source id
     ├── DatabaseError           the database failed or is in the wrong state
     │   ├── DatabaseConnectionError   the server cannot be reached (after retries)
     │   └── MigrationError            the schema cannot be created, upgraded or adopted
@@ -16,6 +18,9 @@ it); ``str(error)`` joins both on one line, which is what the CLI prints.
     └── QueryError              a question could not be answered from the memory
 
 Drivers' and providers' own exceptions are chained with ``raise ... from``.
+Errors that a front door words in its own terms (the CLI names ``--replace``
+where the Python API names ``replace=True``) carry the facts as attributes, so
+the front door rewrites the remedy from them, never from the message text.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ __all__ = [
     "MemoirAIError",
     "MigrationError",
     "QueryError",
+    "SourceChangedError",
+    "SourceCollisionError",
     "ValidationError",
 ]
 
@@ -57,6 +64,38 @@ class ConfigurationError(MemoirAIError):
 
 class ValidationError(MemoirAIError):
     """User input cannot be used as given (empty text, unparsable date, ...)."""
+
+
+class SourceChangedError(ValidationError):
+    """Different text is already stored under ``source_id``, and replacing was not asked for."""
+
+    def __init__(self, source_id: str) -> None:
+        """Refuse new text for the stored source ``source_id``."""
+        self.source_id = source_id
+        super().__init__(
+            f"Source {source_id!r} is already stored with different content.",
+            remedy="pass replace=True to swap it for the new text, or use another source_id.",
+        )
+
+
+class SourceCollisionError(ValidationError):
+    """The source id is taken by text read from another origin (another file).
+
+    ``stored_origin`` is where the stored source was read from, ``origin``
+    where the refused text comes from.
+    """
+
+    def __init__(self, source_id: str, *, stored_origin: str, origin: str) -> None:
+        """Refuse to store text from ``origin`` under ``source_id``, read from ``stored_origin``."""
+        self.source_id = source_id
+        self.stored_origin = stored_origin
+        self.origin = origin
+        super().__init__(
+            f"Source {source_id!r} was read from {stored_origin}; {origin} is a different "
+            "origin and would overwrite it.",
+            remedy=f"pass another source_id for {origin}, or delete_source({source_id!r}) "
+            "first if it is meant to take the old one's place.",
+        )
 
 
 class DatabaseError(MemoirAIError):

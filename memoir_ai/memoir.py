@@ -131,6 +131,10 @@ class MemoirAI:
         contextual_helper: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         replace: bool = False,
+        *,
+        title: str | None = None,
+        file_name: str | None = None,
+        origin: str | None = None,
     ) -> IngestResult:
         """Chunk ``content``, file every chunk under a leaf category, and store it as one source.
 
@@ -138,6 +142,9 @@ class MemoirAI:
         audit log of the calls are written together, or nothing is. The same
         content under the same ``source_id`` again is a no-op (``status``
         ``unchanged``); different content is refused unless ``replace=True``.
+        ``title``, ``file_name`` and ``origin`` (where the text was read from:
+        another origin under a stored id is refused) are described in
+        :meth:`memoir_ai.ingest.pipeline.IngestPipeline.ingest_text`.
         """
         import asyncio
 
@@ -153,6 +160,9 @@ class MemoirAI:
                 contextual_helper=contextual_helper,
                 metadata=metadata,
                 replace=replace,
+                title=title,
+                file_name=file_name,
+                origin=origin,
             )
         finally:
             await self._remember_output_mode()
@@ -164,9 +174,24 @@ class MemoirAI:
         contextual_helper: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         replace: bool = False,
+        *,
+        title: str | None = None,
+        file_name: str | None = None,
+        origin: str | None = None,
     ) -> IngestResult:
         """:meth:`ingest_text` for synchronous code (see :func:`memoir_ai._sync.run_sync`)."""
-        return _run_sync(self.ingest_text(content, source_id, contextual_helper, metadata, replace))
+        return _run_sync(
+            self.ingest_text(
+                content,
+                source_id,
+                contextual_helper,
+                metadata,
+                replace,
+                title=title,
+                file_name=file_name,
+                origin=origin,
+            )
+        )
 
     async def query(
         self,

@@ -8,14 +8,13 @@ since every later file would meet it too.
 
 from __future__ import annotations
 
-import glob
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli._inputs import Input, collect_inputs
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_error
 from memoir_ai.cli._tables import new_table, table_console
@@ -23,25 +22,11 @@ from memoir_ai.cli._tables import new_table, table_console
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from memoir_ai.errors import SourceCollisionError
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.memoir import MemoirAI
 
-__all__ = ["TEXT_SUFFIXES", "ingest"]
-
-# What a folder is searched for; a file named explicitly is read whatever its suffix.
-TEXT_SUFFIXES = frozenset(
-    {".txt", ".text", ".md", ".markdown", ".rst", ".org", ".adoc", ".asciidoc", ".tex"}
-)
-_GLOB_CHARACTERS = frozenset("*?[")
-
-
-@dataclass(frozen=True)
-class _Input:
-    """One text to ingest: where it comes from and the source id it is stored under."""
-
-    source_id: str
-    path: Path | None  # None: standard input
-    problem: str | None = None  # why it cannot be read, found before ingesting
+__all__ = ["ingest"]
 
 
 @dataclass(frozen=True)
@@ -49,68 +34,6 @@ class _Outcome:
     source_id: str
     result: IngestResult | None = None
     error: str | None = None
-
-
-def _posix(path: Path) -> str:
-    return path.as_posix()
-
-
-def _folder_inputs(folder: Path) -> list[_Input]:
-    found = [
-        path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-        and path.suffix.lower() in TEXT_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    ]
-    if not found:
-        suffixes = " ".join(sorted(TEXT_SUFFIXES))
-        return [_Input(_posix(folder), None, f"no text files ({suffixes}) in this folder")]
-    return [_Input(_posix(path.relative_to(folder)), path) for path in found]
-
-
-def _file_id(path: Path) -> str:
-    return path.name if path.is_absolute() else _posix(Path(*path.parts))
-
-
-def _glob_root(pattern: str) -> Path:
-    """The folder a pattern starts from: its leading parts without wildcards."""
-    parts: list[str] = []
-    for part in Path(pattern).parts[:-1]:
-        if _GLOB_CHARACTERS & set(part):
-            break
-        parts.append(part)
-    return Path(*parts) if parts else Path()
-
-
-def collect_inputs(paths: list[str], source_id: str | None) -> list[_Input]:
-    """Expand the PATHS arguments into inputs with their source ids.
-
-    A folder's files and a pattern's matches are named relative to the folder
-    (the pattern's leading folders); a file given by name keeps the relative
-    path given (just its name when the path is absolute).
-    """
-    inputs: list[_Input] = []
-    for argument in paths:
-        path = Path(argument)
-        if argument == "-":
-            inputs.append(_Input(source_id or "", None))
-        elif path.is_dir():
-            inputs.extend(_folder_inputs(path))
-        elif path.is_file():
-            inputs.append(_Input(_file_id(path), path))
-        elif _GLOB_CHARACTERS & set(argument):
-            matches = sorted(glob.glob(argument, recursive=True))
-            files = [Path(match) for match in matches if Path(match).is_file()]
-            if not files:
-                inputs.append(_Input(argument, None, "no file matches this pattern"))
-            root = _glob_root(argument)
-            inputs.extend(_Input(_posix(match.relative_to(root)), match) for match in files)
-        else:
-            inputs.append(_Input(argument, None, "no such file or folder"))
-    if source_id is not None and len(inputs) == 1 and inputs[0].problem is None:
-        inputs = [_Input(source_id, inputs[0].path)]
-    return inputs
 
 
 def _check_arguments(paths: list[str], source_id: str | None) -> None:
@@ -133,7 +56,7 @@ def _check_arguments(paths: list[str], source_id: str | None) -> None:
         )
 
 
-def _read(item: _Input) -> str:
+def _read(item: Input) -> str:
     from memoir_ai.errors import ValidationError
 
     if item.path is None:
@@ -151,33 +74,49 @@ def _read(item: _Input) -> str:
         ) from error
 
 
-def _metadata(text: str, item: _Input) -> dict[str, str]:
-    from memoir_ai.helpers.compose import detect_title
-
-    file_name = item.path.name if item.path is not None else None
-    metadata = {"file_name": file_name} if file_name else {}
-    title = detect_title(text, file_name)
-    if title:
-        metadata["title"] = title
-    return metadata
-
-
-def _ingest_one(memoir: MemoirAI, item: _Input, replace: bool) -> _Outcome:
-    from memoir_ai.errors import ConfigurationError, DatabaseError, MemoirAIError
+def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> _Outcome:
+    from memoir_ai.errors import (
+        ConfigurationError,
+        DatabaseError,
+        MemoirAIError,
+        SourceChangedError,
+        SourceCollisionError,
+    )
 
     if item.problem is not None:
         return _Outcome(item.source_id, error=item.problem)
     try:
         text = _read(item)
-        metadata = _metadata(text, item)
         result = memoir.ingest_text_sync(
-            text, source_id=item.source_id, metadata=metadata, replace=replace
+            text,
+            source_id=item.source_id,
+            replace=replace,
+            file_name=item.path.name if item.path is not None else None,
+            origin=item.origin,
         )
     except (ConfigurationError, DatabaseError):
         raise  # every later file would fail the same way
+    except SourceCollisionError as error:
+        return _Outcome(item.source_id, error=_collision(item, error))
+    except SourceChangedError as error:
+        return _Outcome(
+            item.source_id,
+            error=f"{error.message} Fix: add --replace to swap it for the new text, or give "
+            "this file another id with --source-id ID.",
+        )
     except MemoirAIError as error:
         return _Outcome(item.source_id, error=str(error))
     return _Outcome(item.source_id, result=result)
+
+
+def _collision(item: Input, error: SourceCollisionError) -> str:
+    return (
+        f"{item.path} is a different file from {error.stored_origin}, which source "
+        f"{error.source_id!r} was read from; it was not ingested, so as not to overwrite it. "
+        "Fix: ingest it on its own with --source-id ID, or ingest the folder that holds both "
+        "so their ids differ; if it takes the old file's place, delete the old source first "
+        f"(memoir sources delete {error.source_id})."
+    )
 
 
 def ingest(
@@ -217,7 +156,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _run(memoir: MemoirAI, inputs: list[_Input], replace: bool, outcomes: list[_Outcome]) -> None:
+def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[_Outcome]) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

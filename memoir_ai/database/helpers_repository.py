@@ -10,9 +10,9 @@ the newest version always agree.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,11 +29,13 @@ if TYPE_CHECKING:
     from memoir_ai.database.engine import DatabaseManager
 
 __all__ = [
+    "PROVENANCE_KEY",
     "SourceChunks",
     "StoredHelper",
     "get_helper",
     "list_helper_versions",
     "read_source_chunks",
+    "source_provenance",
     "store_helper",
     "write_with_retry",
 ]
@@ -44,6 +46,18 @@ ResultT = TypeVar("ResultT")
 
 # Keys of a source's metadata that may name the file it came from, most specific first.
 FILE_NAME_KEYS = ("file_name", "filename", "path", "file")
+# Where ingestion keeps what it knows of a source's file (``file_name``, ``origin``) inside
+# the source row's metadata, apart from the caller's own keys, until the sources table
+# has columns for them.
+PROVENANCE_KEY = "_memoir"
+
+
+def source_provenance(metadata: Mapping[str, Any] | None) -> dict[str, str]:
+    """What ingestion recorded of a source's file: ``file_name`` and ``origin``, when known."""
+    recorded = (metadata or {}).get(PROVENANCE_KEY)
+    if not isinstance(recorded, Mapping):
+        return {}
+    return {key: value for key, value in recorded.items() if isinstance(value, str)}
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,8 @@ def read_source_chunks(session: Session, source_id: str) -> SourceChunks:
     if source is not None:
         title = source.title
         metadata = source.metadata_ or {}
-        for key in FILE_NAME_KEYS:
+        file_name = source_provenance(metadata).get("file_name")
+        for key in () if file_name else FILE_NAME_KEYS:
             value = metadata.get(key)
             if isinstance(value, str) and value.strip():
                 file_name = value.strip()

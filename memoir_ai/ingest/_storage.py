@@ -20,10 +20,14 @@ from sqlalchemy.orm import Session
 
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
-from memoir_ai.database.helpers_repository import store_helper
+from memoir_ai.database.helpers_repository import (
+    PROVENANCE_KEY,
+    source_provenance,
+    store_helper,
+)
 from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
 from memoir_ai.database.repository import remember_settings
-from memoir_ai.errors import ValidationError
+from memoir_ai.errors import SourceChangedError, SourceCollisionError
 from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
 from memoir_ai.ingest.results import IngestedChunk, IngestStatus
 from memoir_ai.llm.records import LLMCallRecord
@@ -36,7 +40,7 @@ __all__ = [
     "Plan",
     "StorageSettings",
     "Written",
-    "different_content",
+    "check_origin",
     "working_tree",
     "write_plan",
 ]
@@ -66,6 +70,14 @@ class Plan:
     operation_id: str
     helper: HelperChoice
     title: str | None = None
+    file_name: str | None = None
+    origin: str | None = None
+
+    def source_metadata(self) -> dict[str, Any]:
+        """The source row's metadata: the caller's, and apart from it what is known of the file."""
+        provenance = {"file_name": self.file_name, "origin": self.origin}
+        known = {key: value for key, value in provenance.items() if value is not None}
+        return {**self.metadata, PROVENANCE_KEY: known} if known else dict(self.metadata)
 
 
 @dataclass(frozen=True)
@@ -101,12 +113,20 @@ class AlreadyStored(Exception):
     """Another process stored the same content first."""
 
 
-def different_content(source_id: str) -> ValidationError:
-    """The error for new content under a stored ``source_id`` without ``replace=True``."""
-    return ValidationError(
-        f"Source {source_id!r} is already stored with different content.",
-        remedy="pass replace=True to swap it for the new text, or use another source_id.",
-    )
+def check_origin(source_id: str, stored_metadata: Mapping[str, Any], origin: str | None) -> None:
+    """Refuse text from ``origin`` for a source that was read from another origin.
+
+    A source remembers the origin (the file) it was first read from; another
+    one under the same id is a collision of two different files, never a new
+    version of the same text. Without an origin on either side there is
+    nothing to compare.
+
+    Raises:
+        SourceCollisionError: the stored source came from another origin.
+    """
+    stored_origin = source_provenance(stored_metadata).get("origin")
+    if origin is not None and stored_origin is not None and stored_origin != origin:
+        raise SourceCollisionError(source_id, stored_origin=stored_origin, origin=origin)
 
 
 def working_tree(
@@ -123,7 +143,9 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
     Raises:
         AlreadyStored: the same content was stored meanwhile; nothing to write.
         LimitConflict: a level filled up meanwhile; some chunks need new paths.
-        ValidationError: different content was stored meanwhile and
+        SourceCollisionError: a source read from another origin was stored
+            meanwhile under the same id.
+        SourceChangedError: different content was stored meanwhile and
             ``replace`` is off.
     """
     session.info[HIERARCHY_DEPTH_KEY] = settings.depth
@@ -136,8 +158,9 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
     if stored is not None:
         if stored.content_hash == plan.content_hash:
             raise AlreadyStored
+        check_origin(plan.source_id, stored.metadata, plan.origin)
         if not plan.replace:
-            raise different_content(plan.source_id)
+            raise SourceChangedError(plan.source_id)
         repository.delete_source(session, plan.source_id)
         status = "replaced"
     categories = repository.load_categories(session)
@@ -156,7 +179,7 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         session,
         plan.source_id,
         content_hash=plan.content_hash,
-        metadata=plan.metadata,
+        metadata=plan.source_metadata(),
         title=plan.title,
     )
     if plan.helper.store and plan.helper.text is not None:

@@ -43,7 +43,11 @@ from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.helpers_repository import get_helper
 from memoir_ai.database.repository import checked_source_id, remember_settings
-from memoir_ai.errors import ClassificationError, DatabaseError
+from memoir_ai.errors import (
+    ClassificationError,
+    DatabaseError,
+    SourceChangedError,
+)
 from memoir_ai.helpers.compose import check_helper_text, detect_title
 from memoir_ai.ingest._storage import (
     AlreadyStored,
@@ -52,7 +56,7 @@ from memoir_ai.ingest._storage import (
     Plan,
     StorageSettings,
     Written,
-    different_content,
+    check_origin,
     working_tree,
     write_plan,
 )
@@ -81,6 +85,7 @@ def content_hash(content: str) -> str:
 @dataclass(frozen=True)
 class _Snapshot:
     stored_hash: str | None
+    stored_metadata: dict[str, Any]
     categories: list[repository.CategoryRecord]
     helper: str | None
 
@@ -118,12 +123,25 @@ class IngestPipeline:
         contextual_helper: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         replace: bool = False,
+        title: str | None = None,
+        file_name: str | None = None,
+        origin: str | None = None,
     ) -> IngestResult:
         """Chunk, classify and store ``content`` as ``source_id``; see :class:`IngestResult`.
 
+        ``title`` and ``file_name`` describe the source (the title is otherwise
+        found in the text, else made from the file name); ``origin`` says where
+        the text was read from (a file's absolute path): a source remembers
+        the origin it was first read from, and text from another origin under
+        the same id is refused, so two different files never share a source.
+        ``metadata`` is the caller's own, stored as given.
+
         Raises:
-            ValidationError: Empty text or source id, or different content under
-                a stored ``source_id`` without ``replace=True``.
+            ValidationError: Empty text or source id.
+            SourceChangedError: Different content under a stored ``source_id``
+                without ``replace=True``.
+            SourceCollisionError: The stored ``source_id`` was read from another
+                ``origin``.
             ConfigurationError: The database holds a tree of another depth.
             ClassificationError: The model failed for good; nothing was stored.
             DatabaseError: Writing failed; nothing of the source was stored.
@@ -135,12 +153,15 @@ class IngestPipeline:
             logger.info("Source %r is already stored with this content; nothing to do.", source_id)
             stored = await self._in_thread(self._stored_chunks, source_id)
             return IngestResult(source_id, "unchanged", digest, tuple(stored))
-        if snapshot.stored_hash is not None and not replace:
-            raise different_content(source_id)
+        if snapshot.stored_hash is not None:
+            check_origin(source_id, snapshot.stored_metadata, origin)
+            if not replace:
+                raise SourceChangedError(source_id)
         chunks = await asyncio.to_thread(self.chunker.chunk_text, content, source_id)
         operation_id = uuid.uuid4().hex
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
+        title = source_title(content, title, file_name)
         helper = await self._helper(
             source_id, contextual_helper, snapshot.helper, texts, content, records, operation_id
         )
@@ -156,7 +177,9 @@ class IngestPipeline:
             records,
             operation_id,
             helper,
-            title=source_title(content, metadata),
+            title=title,
+            file_name=file_name,
+            origin=origin,
         )
         written = await self._write_until_it_fits(plan, helper.text)
         logger.info(
@@ -284,6 +307,7 @@ class IngestPipeline:
             helper = get_helper(session, source_id)
             return _Snapshot(
                 stored.content_hash if stored else None,
+                stored.metadata if stored else {},
                 repository.load_categories(session),
                 helper.helper_text if helper else None,
             )
@@ -340,14 +364,12 @@ class IngestPipeline:
             raise stored from error
 
 
-def source_title(content: str, metadata: Mapping[str, Any] | None) -> str | None:
-    """The title stored with a source: the caller's ``title``, else one found in the text.
+def source_title(content: str, title: str | None, file_name: str | None) -> str | None:
+    """The title stored with a source: the caller's, else one found in the text.
 
-    A ``Title:`` line or the first heading, else the ``file_name`` of the metadata.
+    A ``Title:`` line or the first heading, else one made from ``file_name``.
     """
-    given = (metadata or {}).get("title")
-    if isinstance(given, str) and given.strip():
-        return given.strip()[:TITLE_LENGTH]
-    file_name = (metadata or {}).get("file_name")
-    title = detect_title(content, file_name if isinstance(file_name, str) else None)
-    return title[:TITLE_LENGTH] if title else None
+    if title is not None and title.strip():
+        return title.strip()[:TITLE_LENGTH]
+    found = detect_title(content, file_name)
+    return found[:TITLE_LENGTH] if found else None

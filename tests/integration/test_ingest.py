@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -246,16 +247,21 @@ def test_an_over_long_user_helper_is_refused_before_any_model_call(sqlite_url: s
 def test_the_source_row_keeps_a_title_given_found_or_from_the_file_name(sqlite_url: str) -> None:
     with memoir(sqlite_url) as instance:
         instance.ingest_text_sync("# Bread at Home\n\n" + OTHER, "found")
-        instance.ingest_text_sync(TEXT, "given", metadata={"title": "  The Given Title "})
         instance.ingest_text_sync(
-            OTHER + " More.", "named", metadata={"file_name": "tide_tables.md"}
+            TEXT, "given", title="  The Given Title ", metadata={"title": "the user's own"}
         )
+        instance.ingest_text_sync(OTHER + " More.", "named", file_name="tide_tables.md")
     titles = dict(rows(sqlite_url, "SELECT source_id, title FROM sources"))
     assert titles == {
         "found": "Bread at Home",
         "given": "The Given Title",
         "named": "tide tables",
     }
+    # Metadata is the caller's own data, stored as given (on the chunks too).
+    chunk_metadata = rows(
+        sqlite_url, "SELECT DISTINCT metadata FROM chunks WHERE source_id = 'given'"
+    )
+    assert [json.loads(str(row[0])) for row in chunk_metadata] == [{"title": "the user's own"}]
 
 
 def test_the_database_remembers_the_model_whose_tokenizer_counted_its_chunks(
