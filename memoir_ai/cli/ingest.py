@@ -1,39 +1,46 @@
 """``memoir ingest PATHS...``: file texts from files, folders, globs or stdin into the memory.
 
-Each input becomes one source, stored atomically. A file that fails (not
-UTF-8, empty, refused by the model) is reported and the others go on; the
-exit code is 1 if any failed. A database or configuration error stops the run,
-since every later file would meet it too.
+Each input becomes one source, stored atomically. A file that fails is
+reported and the others go on: unreadable or not UTF-8, empty, refused by the
+model, or refused by the database (a rule its rows break) — the calls already
+made for it are in the audit log all the same. A failure that every later file
+would meet too (the database unreachable, read-only or without its schema, a
+conflicting configuration) stops the run; the inputs left are listed as
+``not tried``. The exit code is 1 whenever an input was not stored.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli._ingest_report import Outcome, report
 from memoir_ai.cli._inputs import Input, collect_inputs
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_error
-from memoir_ai.cli._tables import new_table, table_console
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
-    from memoir_ai.errors import SourceCollisionError
-    from memoir_ai.ingest.results import IngestResult
+    from memoir_ai.errors import MemoirAIError, SourceCollisionError
     from memoir_ai.memoir import MemoirAI
 
 __all__ = ["ingest"]
 
-
-@dataclass(frozen=True)
-class _Outcome:
-    source_id: str
-    result: IngestResult | None = None
-    error: str | None = None
+# Database failures that do not depend on the source: every later one would meet them.
+_RUN_STOPPING_KINDS = frozenset(
+    {
+        "connection",
+        "auth",
+        "unknown-database",
+        "host",
+        "missing-schema",
+        "read-only",
+        "disk-full",
+        "sqlite-open",
+        "sqlite-corrupt",
+    }
+)
 
 
 def _check_arguments(paths: list[str], source_id: str | None) -> None:
@@ -74,17 +81,12 @@ def _read(item: Input) -> str:
         ) from error
 
 
-def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> _Outcome:
-    from memoir_ai.errors import (
-        ConfigurationError,
-        DatabaseError,
-        MemoirAIError,
-        SourceChangedError,
-        SourceCollisionError,
-    )
+def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> tuple[Outcome, bool]:
+    """Ingest one input; return its outcome and whether the run must stop."""
+    from memoir_ai.errors import MemoirAIError
 
     if item.problem is not None:
-        return _Outcome(item.source_id, error=item.problem)
+        return Outcome(item.source_id, error=item.problem), False
     try:
         text = _read(item)
         result = memoir.ingest_text_sync(
@@ -94,19 +96,31 @@ def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> _Outcome:
             file_name=item.path.name if item.path is not None else None,
             origin=item.origin,
         )
-    except (ConfigurationError, DatabaseError):
-        raise  # every later file would fail the same way
-    except SourceCollisionError as error:
-        return _Outcome(item.source_id, error=_collision(item, error))
-    except SourceChangedError as error:
-        return _Outcome(
-            item.source_id,
-            error=f"{error.message} Fix: add --replace to swap it for the new text, or give "
-            "this file another id with --source-id ID.",
-        )
     except MemoirAIError as error:
-        return _Outcome(item.source_id, error=str(error))
-    return _Outcome(item.source_id, result=result)
+        return Outcome(item.source_id, error=_in_cli_terms(item, error)), _stops_the_run(error)
+    return Outcome(item.source_id, result=result), False
+
+
+def _stops_the_run(error: MemoirAIError) -> bool:
+    from memoir_ai.errors import ConfigurationError, DatabaseConnectionError, DatabaseError
+
+    if isinstance(error, ConfigurationError | DatabaseConnectionError):
+        return True
+    return isinstance(error, DatabaseError) and error.kind in _RUN_STOPPING_KINDS
+
+
+def _in_cli_terms(item: Input, error: MemoirAIError) -> str:
+    """The error as this command's user should read it: options, not Python parameters."""
+    from memoir_ai.errors import SourceChangedError, SourceCollisionError
+
+    if isinstance(error, SourceCollisionError):
+        return _collision(item, error)
+    if isinstance(error, SourceChangedError):
+        return (
+            f"{error.message} Fix: add --replace to swap it for the new text, or give this "
+            "file another id with --source-id ID."
+        )
+    return str(error)
 
 
 def _collision(item: Input, error: SourceCollisionError) -> str:
@@ -146,17 +160,23 @@ def ingest(
     """Chunk texts, file each chunk under the category tree, and store each as one source."""
     _check_arguments(paths, source_id)
     inputs = collect_inputs(paths, source_id)
-    outcomes: list[_Outcome] = []
+    outcomes: list[Outcome] = []
     with open_memoir(ctx) as memoir:
-        try:
-            _run(memoir, inputs, replace, outcomes)
-        finally:
-            _report(ctx, outcomes)
-    if any(outcome.error is not None for outcome in outcomes):
+        stopped = _run(memoir, inputs, replace, outcomes)
+    report(outcomes, notes=[])
+    left = sum(1 for outcome in outcomes if outcome.status == "not tried")
+    if stopped and left:
+        print_error(
+            f"Error: the run stopped at {stopped}: the {left} input(s) after it were not tried, "
+            "since each would meet the same failure. Fix: the error above says what to do; "
+            "then run the same command again (what is stored is found unchanged)."
+        )
+    if not all(outcome.succeeded for outcome in outcomes):
         raise typer.Exit(1)
 
 
-def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[_Outcome]) -> None:
+def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[Outcome]) -> str:
+    """Ingest ``inputs`` in order into ``outcomes``; the source id the run stopped at, or ''."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -170,50 +190,12 @@ def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[_O
         disable=not errors.is_terminal or len(inputs) < 2,
     ) as progress:
         task = progress.add_task("Ingesting", total=len(inputs))
-        for item in inputs:
+        for index, item in enumerate(inputs):
             progress.update(task, description=f"Ingesting {item.source_id}")
-            outcomes.append(_ingest_one(memoir, item, replace))
+            outcome, stop = _ingest_one(memoir, item, replace)
+            outcomes.append(outcome)
             progress.advance(task)
-
-
-def _report(ctx: typer.Context, outcomes: list[_Outcome]) -> None:
-    if not outcomes:
-        return
-    out = table_console()
-    out.print(_summary(outcomes))
-    out.print(_totals(outcomes))
-    for outcome in outcomes:
-        if outcome.error is not None:
-            print_error(f"Error: {outcome.source_id}: {outcome.error}")
-
-
-def _summary(outcomes: list[_Outcome]) -> Table:
-    table = new_table(
-        "Source", "Status", "Chunks", "New categories", "LLM calls", "Tokens in", "Tokens out"
-    )
-    for outcome in outcomes:
-        result = outcome.result
-        if result is None:
-            table.add_row(outcome.source_id, "failed", "", "", "", "", "")
-            continue
-        table.add_row(
-            result.source_id,
-            result.status,
-            str(len(result.chunks)),
-            str(len(result.categories_created)),
-            str(result.llm_call_count),
-            str(result.input_tokens),
-            str(result.output_tokens),
-        )
-    return table
-
-
-def _totals(outcomes: list[_Outcome]) -> str:
-    done = [outcome.result for outcome in outcomes if outcome.result is not None]
-    failed = len(outcomes) - len(done)
-    return (
-        f"{len(done)} source(s) stored, {failed} failed; "
-        f"{sum(r.llm_call_count for r in done)} LLM call(s), "
-        f"{sum(r.input_tokens for r in done)} tokens in, "
-        f"{sum(r.output_tokens for r in done)} tokens out."
-    )
+            if stop:
+                outcomes.extend(Outcome(left.source_id) for left in inputs[index + 1 :])
+                return item.source_id
+    return ""

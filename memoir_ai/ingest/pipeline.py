@@ -46,9 +46,11 @@ from memoir_ai.database.repository import checked_source_id, remember_settings
 from memoir_ai.errors import (
     ClassificationError,
     DatabaseError,
+    MemoirAIError,
     SourceChangedError,
 )
 from memoir_ai.helpers.compose import check_helper_text, detect_title
+from memoir_ai.ingest._checks import check_content, check_metadata, text_start
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -65,15 +67,18 @@ from memoir_ai.ingest.classify import ClassificationOptions, Classifier
 from memoir_ai.ingest.results import IngestedChunk, IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
-from memoir_ai.text.chunker import TextChunker
+from memoir_ai.text.chunker import TextChunk, TextChunker
 from memoir_ai.text.tokens import get_token_counter
 
-__all__ = ["IngestPipeline", "content_hash", "source_title"]
+__all__ = ["SOURCE_FAILURE_KINDS", "IngestPipeline", "content_hash", "source_title"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_WRITE_ROUNDS = 5
+# Database failures of one source's write that another source would not meet: a rule the
+# rows break (a constraint, a trigger), or a conflict that outlived its retries.
+SOURCE_FAILURE_KINDS = frozenset({"constraint", "conflict", "other"})
 TITLE_LENGTH = 1024  # the sources.title column
 
 
@@ -147,6 +152,8 @@ class IngestPipeline:
             DatabaseError: Writing failed; nothing of the source was stored.
         """
         source_id = checked_source_id(source_id)
+        content = check_content(content, source_id)
+        user_metadata = check_metadata(metadata)
         digest = content_hash(content)
         snapshot = await self._in_thread(self._read_snapshot, source_id)
         if snapshot.stored_hash == digest:
@@ -157,11 +164,11 @@ class IngestPipeline:
             check_origin(source_id, snapshot.stored_metadata, origin)
             if not replace:
                 raise SourceChangedError(source_id)
-        chunks = await asyncio.to_thread(self.chunker.chunk_text, content, source_id)
+        chunks = await asyncio.to_thread(self._chunk, content, source_id)
         operation_id = uuid.uuid4().hex
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
-        title = source_title(content, title, file_name)
+        title = source_title(content[text_start(content) :], title, file_name)
         helper = await self._helper(
             source_id, contextual_helper, snapshot.helper, texts, content, records, operation_id
         )
@@ -172,7 +179,7 @@ class IngestPipeline:
             digest,
             chunks,
             paths,
-            dict(metadata or {}),
+            user_metadata,
             replace,
             records,
             operation_id,
@@ -201,6 +208,19 @@ class IngestPipeline:
         )
 
     # --- steps --------------------------------------------------------------------------
+
+    def _chunk(self, content: str, source_id: str) -> list[TextChunk]:
+        """The chunks of the text after any byte order mark, with offsets into ``content``."""
+        start = text_start(content)
+        chunks = self.chunker.chunk_text(content[start:], source_id)
+        if not start:
+            return chunks
+        return [
+            dataclasses.replace(
+                chunk, start_offset=chunk.start_offset + start, end_offset=chunk.end_offset + start
+            )
+            for chunk in chunks
+        ]
 
     async def _classify(
         self,
@@ -265,6 +285,13 @@ class IngestPipeline:
             logger.info("Storing %d chunk(s) of %r.", len(plan.chunks), plan.source_id)
             try:
                 return await self._in_thread(self._write, plan)
+            except MemoirAIError as error:
+                # Paid for, though not stored: the calls still go to the audit log.
+                await self._record_calls(plan.records, plan.source_id, plan.operation_id)
+                refused = _refused_source(error)
+                if refused is error:
+                    raise
+                raise refused from error
             except AlreadyStored:
                 logger.info("Source %r was stored meanwhile with this content.", plan.source_id)
                 # The calls were paid for even though their result is not stored.
@@ -362,6 +389,19 @@ class IngestPipeline:
             )
             stored.kind, stored.retryable = error.kind, error.retryable
             raise stored from error
+
+
+def _refused_source(error: MemoirAIError) -> MemoirAIError:
+    """A write failure that concerns this source's rows only says so (not "check the URL")."""
+    if not isinstance(error, DatabaseError) or error.kind not in SOURCE_FAILURE_KINDS:
+        return error
+    refused = DatabaseError(
+        error.message,
+        remedy="the database refused this source's rows, and only this source is affected; "
+        "check its text, and run `memoir db validate` if the schema was changed by hand.",
+    )
+    refused.kind, refused.retryable = error.kind, error.retryable
+    return refused
 
 
 def source_title(content: str, title: str | None, file_name: str | None) -> str | None:
