@@ -163,7 +163,7 @@ def ingest(
     outcomes: list[Outcome] = []
     with open_memoir(ctx) as memoir:
         stopped = _run(memoir, inputs, replace, outcomes)
-    report(outcomes, notes=[])
+    report(outcomes, notes=_notes(outcomes))
     left = sum(1 for outcome in outcomes if outcome.status == "not tried")
     if stopped and left:
         print_error(
@@ -173,6 +173,20 @@ def ingest(
         )
     if not all(outcome.succeeded for outcome in outcomes):
         raise typer.Exit(1)
+
+
+def _notes(outcomes: list[Outcome]) -> list[str]:
+    """Lines worth a user's attention beyond the table."""
+    notes = []
+    for outcome in outcomes:
+        result = outcome.result
+        if result is not None and result.status == "replaced" and result.helper_status == "kept":
+            notes.append(
+                f"{result.source_id}: the text was replaced; its contextual helper (version "
+                f"{result.helper_version}, user-provided) was kept. `memoir helper regenerate "
+                f"{result.source_id}` has the model write one from the new text."
+            )
+    return notes
 
 
 def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[Outcome]) -> str:

@@ -132,6 +132,7 @@ def sample_source(
     count_tokens: TokenCount,
     full_text: str | None = None,
     file_name: str | None = None,
+    title: str | None = None,
     max_chunks: int = SAMPLE_MAX_CHUNKS,
     max_tokens: int = SAMPLE_MAX_TOKENS,
 ) -> SourceSample:
@@ -139,7 +140,8 @@ def sample_source(
 
     The excerpt is the first ``max_chunks`` chunks or the first ``max_tokens``
     tokens, whichever is smaller; a chunk that would cross the token limit is
-    cut at a word boundary so the limit holds.
+    cut at a word boundary so the limit holds. The title is ``title`` when
+    given, else one found in the text (or made from ``file_name``).
     """
     text = full_text if full_text is not None else join_chunks(chunks)
     parts: list[str] = []
@@ -157,7 +159,7 @@ def sample_source(
     return SourceSample(
         source_id=source_id,
         file_name=file_name,
-        title=detect_title(text, file_name),
+        title=title if title is not None and title.strip() else detect_title(text, file_name),
         headers=detect_headers(text),
         excerpt=join_chunks(parts),
         excerpt_tokens=used,

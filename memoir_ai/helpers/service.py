@@ -43,7 +43,6 @@ from memoir_ai.helpers.compose import (
     check_helper_text,
     compose_helper,
     fit_to_tokens,
-    join_chunks,
     sample_source,
     validate_helper_fields,
 )
@@ -171,6 +170,7 @@ class ContextualHelperService:
         *,
         full_text: str | None = None,
         file_name: str | None = None,
+        title: str | None = None,
     ) -> SourceSample:
         """What the model sees for ``source_id`` (see :func:`.sample_source`)."""
         return sample_source(
@@ -179,6 +179,7 @@ class ContextualHelperService:
             count_tokens=self.counter.count,
             full_text=full_text,
             file_name=file_name,
+            title=title,
         )
 
     async def generate_helper(
@@ -188,6 +189,7 @@ class ContextualHelperService:
         *,
         full_text: str | None = None,
         file_name: str | None = None,
+        title: str | None = None,
         replace: bool = False,
         operation_id: str | None = None,
     ) -> HelperOutcome:
@@ -215,7 +217,7 @@ class ContextualHelperService:
                 return HelperOutcome(current, created=False)
         try:
             draft = await self.draft_helper(
-                source_id, chunks, full_text=full_text, file_name=file_name
+                source_id, chunks, full_text=full_text, file_name=file_name, title=title
             )
         except LLMCallError as error:
             await asyncio.to_thread(self._audit, [error.record], source_id, operation_id)
@@ -231,12 +233,15 @@ class ContextualHelperService:
         *,
         full_text: str | None = None,
         file_name: str | None = None,
+        title: str | None = None,
     ) -> HelperDraft:
         """Have the model write a helper for ``source_id`` without storing anything.
 
         For a caller that stores the helper in its own transaction (with
         :func:`~memoir_ai.database.helpers_repository.store_helper`) and audits
         the call itself. The text is already within :data:`HELPER_MAX_TOKENS`.
+        Headers are looked for in ``full_text``, by default the chunks joined
+        (which is what a regeneration has), and ``title`` wins over a detected one.
 
         Raises:
             ValidationError: ``chunks`` hold no text.
@@ -251,7 +256,9 @@ class ContextualHelperService:
                 f"Source {source_id!r} has no text to describe.",
                 remedy="pass the source's chunks, or set its helper by hand.",
             )
-        sample = self.sample(source_id, chunks, full_text=full_text, file_name=file_name)
+        sample = self.sample(
+            source_id, chunks, full_text=full_text, file_name=file_name, title=title
+        )
         prompt = helper_prompt(
             sample.excerpt,
             source_id=sample.source_id,
@@ -332,11 +339,12 @@ class ContextualHelperService:
                 remedy="ingest the source first, or set its helper by hand "
                 f"(`memoir helper set {source_id}`).",
             )
+        # The inputs an ingestion drafts its helper from: the chunks, the title, the file name.
         return await self.generate_helper(
             source_id,
             stored.chunks,
-            full_text=join_chunks(stored.chunks),
             file_name=file_name or stored.file_name,
+            title=stored.title,
             replace=True,
             operation_id=operation_id,
         )

@@ -22,6 +22,7 @@ from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.helpers_repository import (
     PROVENANCE_KEY,
+    get_helper,
     source_provenance,
     store_helper,
 )
@@ -29,7 +30,7 @@ from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
 from memoir_ai.database.repository import remember_settings
 from memoir_ai.errors import SourceChangedError, SourceCollisionError
 from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
-from memoir_ai.ingest.results import IngestedChunk, IngestStatus
+from memoir_ai.ingest.results import HelperStatus, IngestedChunk, IngestStatus
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.text.chunker import TextChunk
 
@@ -48,12 +49,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class HelperChoice:
-    """The helper of this ingestion, and whether the write must store it."""
+    """The helper of this ingestion, and whether the write must store it.
+
+    ``status`` says where it came from (see :data:`HelperStatus`);
+    ``kept_version`` is the version in force that was kept.
+    """
 
     text: str | None
     token_count: int = 0
     user_provided: bool = False
     store: bool = False
+    status: HelperStatus = "none"
+    kept_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,7 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         metadata=plan.source_metadata(),
         title=plan.title,
     )
-    if plan.helper.store and plan.helper.text is not None:
+    if plan.helper.store and plan.helper.text is not None and _may_store(session, plan):
         store_helper(
             session,
             plan.source_id,
@@ -212,6 +219,14 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         for chunk_id, chunk, leaf in zip(chunk_ids, plan.chunks, leaves, strict=True)
     ]
     return Written(status, chunks, [node.path for node in planned])
+
+
+def _may_store(session: Session, plan: Plan) -> bool:
+    """A generated helper never overrides a user's helper stored while the model was writing."""
+    if plan.helper.user_provided:
+        return True
+    current = get_helper(session, plan.source_id)
+    return current is None or not current.is_user_provided
 
 
 def _new_categories(planned: Sequence[Node]) -> list[repository.NewCategory]:

@@ -41,7 +41,7 @@ from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.database.helpers_repository import get_helper
+from memoir_ai.database.helpers_repository import StoredHelper, get_helper
 from memoir_ai.database.repository import checked_source_id, remember_settings
 from memoir_ai.errors import (
     ClassificationError,
@@ -49,8 +49,9 @@ from memoir_ai.errors import (
     MemoirAIError,
     SourceChangedError,
 )
-from memoir_ai.helpers.compose import check_helper_text, detect_title
+from memoir_ai.helpers.compose import detect_title
 from memoir_ai.ingest._checks import check_content, check_metadata, text_start
+from memoir_ai.ingest._helper import HelperInputs, choose_helper
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -92,7 +93,7 @@ class _Snapshot:
     stored_hash: str | None
     stored_metadata: dict[str, Any]
     categories: list[repository.CategoryRecord]
-    helper: str | None
+    helper: StoredHelper | None
 
 
 class IngestPipeline:
@@ -169,9 +170,16 @@ class IngestPipeline:
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
         title = source_title(content[text_start(content) :], title, file_name)
-        helper = await self._helper(
-            source_id, contextual_helper, snapshot.helper, texts, content, records, operation_id
+        helper_inputs = HelperInputs(
+            source_id,
+            contextual_helper,
+            snapshot.helper,
+            replacing=snapshot.stored_hash is not None,
+            texts=texts,
+            title=title,
+            file_name=file_name,
         )
+        helper = await self._helper(helper_inputs, records, operation_id)
         tree = working_tree(snapshot.categories, self.depth, self.limits)
         paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
         plan = Plan(
@@ -205,6 +213,8 @@ class IngestPipeline:
             llm_calls=tuple(records),
             operation_id=operation_id,
             contextual_helper=helper.text,
+            helper_status=helper.status,
+            helper_version=helper.kept_version,
         )
 
     # --- steps --------------------------------------------------------------------------
@@ -247,38 +257,26 @@ class IngestPipeline:
             records.extend(classifier.records)
 
     async def _helper(
-        self,
-        source_id: str,
-        given: str | None,
-        stored: str | None,
-        texts: Sequence[str],
-        content: str,
-        records: list[LLMCallRecord],
-        operation_id: str,
+        self, inputs: HelperInputs, records: list[LLMCallRecord], operation_id: str
     ) -> HelperChoice:
-        """The user's helper, else the stored one, else one the model writes (if enabled)."""
-        counter = get_token_counter(self.config.model_name)
-        if given is not None and given.strip():
-            text, tokens = check_helper_text(given, counter.count)
-            return HelperChoice(text, tokens, user_provided=True, store=text != stored)
-        if stored is not None:
-            return HelperChoice(stored)
-        if not self.config.auto_source_identification:
-            return HelperChoice(None)
-        from memoir_ai.helpers.service import ContextualHelperService
-
-        service = ContextualHelperService(self.database, self.agents, counter)
+        """The helper of this ingestion (see :mod:`memoir_ai.ingest._helper`)."""
         try:
-            draft = await service.draft_helper(source_id, texts, full_text=content)
+            return await choose_helper(
+                inputs,
+                auto=self.config.auto_source_identification,
+                database=self.database,
+                agents=self.agents,
+                counter=get_token_counter(self.config.model_name),
+                records=records,
+            )
         except LLMCallError as exc:
             records.append(exc.record)
-            await self._record_calls(records, source_id, operation_id)
+            await self._record_calls(records, inputs.source_id, operation_id)
             raise ClassificationError(
-                f"Could not describe source {source_id!r} before classifying it: {exc.message}",
+                f"Could not describe source {inputs.source_id!r} before classifying it: "
+                f"{exc.message}",
                 remedy=exc.remedy,
             ) from exc
-        records.append(draft.call)
-        return HelperChoice(draft.helper_text, draft.token_count, store=True)
 
     async def _write_until_it_fits(self, plan: Plan, helper: str | None) -> Written:
         for _ in range(MAX_WRITE_ROUNDS):
@@ -331,12 +329,11 @@ class IngestPipeline:
 
         def read(session: Session) -> _Snapshot:
             stored = repository.find_source(session, source_id)
-            helper = get_helper(session, source_id)
             return _Snapshot(
                 stored.content_hash if stored else None,
                 stored.metadata if stored else {},
                 repository.load_categories(session),
-                helper.helper_text if helper else None,
+                get_helper(session, source_id),
             )
 
         self.database.run(settle, doing="recording the database's settings")

@@ -7,9 +7,13 @@ from typing import Literal
 
 from memoir_ai.llm.records import LLMCallRecord
 
-__all__ = ["IngestResult", "IngestStatus", "IngestedChunk"]
+__all__ = ["HelperStatus", "IngestResult", "IngestStatus", "IngestedChunk"]
 
 IngestStatus = Literal["created", "replaced", "unchanged"]
+# Where the contextual helper of an ingestion came from: the caller (given), the model
+# (generated, a new version), the one in force (kept; on a replace only a user's helper
+# is kept), or nowhere (none: auto_source_identification is off).
+HelperStatus = Literal["given", "generated", "kept", "none"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class IngestResult:
     ``status`` is ``created`` for a new source, ``replaced`` when ``replace=True``
     swapped its content, and ``unchanged`` when the same content was already
     stored (nothing was called or written; ``chunks`` are the stored ones).
+    ``helper_status`` says where ``contextual_helper`` came from (None when
+    unchanged); ``helper_version`` is the version kept, when one was.
     """
 
     source_id: str
@@ -44,6 +50,8 @@ class IngestResult:
     operation_id: str | None = None
     contextual_helper: str | None = None
     calls_by_mode: dict[str, int] = field(default_factory=dict)
+    helper_status: HelperStatus | None = None
+    helper_version: int | None = None
 
     @property
     def llm_call_count(self) -> int:
