@@ -9,6 +9,16 @@ The source id rule (the README's command-line section says the same):
   absolute);
 - ``--source-id`` names a single input, and standard input needs it.
 
+A folder is searched for files with a text suffix (:data:`TEXT_SUFFIXES`)
+and for files without an extension whose content is text (``README``,
+``COPYING``, ``changelog``, ``README.Debian``: an extension is 1 to 4 letters
+or digits after the last dot). Their first 8 KiB are read: a NUL byte or bytes
+that are not UTF-8 make a file binary, skipped with a note. Other extensions
+(``.py``, ``.pdf``) and hidden files are not read. FIFOs, devices, sockets,
+broken links and symbolic link loops are never opened (reading a FIFO would
+wait forever): they are named as what they are — a note in a folder, an error
+when given by name.
+
 Two different files never share an id: when two inputs of one run would get
 the same id (``memoir ingest projA projB``, each with a ``README.md``), both
 are refused before anything is read, with a line naming both paths. Across
@@ -18,18 +28,24 @@ path, the ``origin``), and refuses another file under that id.
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
+import re
+import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["TEXT_SUFFIXES", "Input", "collect_inputs"]
+__all__ = ["TEXT_SUFFIXES", "Collected", "Input", "collect_inputs", "special_file"]
 
 # What a folder is searched for; a file named explicitly is read whatever its suffix.
 TEXT_SUFFIXES = frozenset(
     {".txt", ".text", ".md", ".markdown", ".rst", ".org", ".adoc", ".asciidoc", ".tex"}
 )
 _GLOB_CHARACTERS = frozenset("*?[")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,4}$")
+SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -46,22 +62,78 @@ class Input:
         return str(self.path.resolve()) if self.path is not None else None
 
 
+@dataclass
+class Collected:
+    """The inputs of a run, and the files of its folders that were skipped, with why."""
+
+    inputs: list[Input] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
 def _posix(path: Path) -> str:
     return path.as_posix()
 
 
-def _folder_inputs(folder: Path) -> list[Input]:
-    found = [
-        path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-        and path.suffix.lower() in TEXT_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    ]
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file or folder (following links), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if path.is_symlink():
+            return f"a broken symbolic link (to {os.readlink(path)})"
+        return None  # missing or unreadable: reported when it is read
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((what for test, what in kinds if test(mode)), None)
+
+
+def _not_text(path: Path) -> str | None:
+    """Why a file without an extension is not text (its opening), or None when it is."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(SNIFF_BYTES)
+    except OSError as error:
+        return f"unreadable ({error.strerror})"
+    if b"\x00" in head:
+        return "binary (NUL bytes)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut by the end of the sample is still text.
+        if not (error.reason == "unexpected end of data" and len(head) == SNIFF_BYTES):
+            return "binary (not UTF-8)"
+    return None
+
+
+def _folder_inputs(folder: Path, collected: Collected) -> None:
+    found: list[Path] = []
+    for path in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        special = special_file(path)
+        if special is not None:
+            collected.skipped.append((path, special))
+        elif not path.is_file():
+            continue
+        elif path.suffix.lower() in TEXT_SUFFIXES:
+            found.append(path)
+        elif not _EXTENSION.search(path.name):
+            why = _not_text(path)
+            if why is None:
+                found.append(path)
+            else:
+                collected.skipped.append((path, why))
     if not found:
         suffixes = " ".join(sorted(TEXT_SUFFIXES))
-        return [Input(_posix(folder), None, f"no text files ({suffixes}) in this folder")]
-    return [Input(_posix(path.relative_to(folder)), path) for path in found]
+        problem = f"no text files ({suffixes}, or text without an extension) in this folder"
+        collected.inputs.append(Input(_posix(folder), None, problem))
+    collected.inputs.extend(Input(_posix(path.relative_to(folder)), path) for path in found)
 
 
 def _file_id(path: Path) -> str:
@@ -78,24 +150,38 @@ def _glob_root(pattern: str) -> Path:
     return Path(*parts) if parts else Path()
 
 
-def collect_inputs(paths: Sequence[str], source_id: str | None) -> list[Input]:
+def collect_inputs(paths: Sequence[str], source_id: str | None) -> Collected:
     """Expand the PATHS arguments into inputs with their source ids (see the module docstring).
 
     The same file reached twice under the same id is read once; different
     files that would share an id are all marked with the problem.
     """
-    inputs: list[Input] = []
+    collected = Collected()
+    inputs = collected.inputs
     for argument in paths:
         path = Path(argument)
+        special = None if argument == "-" else special_file(path)
         if argument == "-":
             inputs.append(Input(source_id or "", None))
+        elif special is not None:
+            inputs.append(
+                Input(
+                    argument,
+                    None,
+                    f"{special}, not a file: memoir reads regular files and folders "
+                    "(give - to read standard input).",
+                )
+            )
         elif path.is_dir():
-            inputs.extend(_folder_inputs(path))
+            _folder_inputs(path, collected)
         elif path.is_file():
             inputs.append(Input(_file_id(path), path))
         elif _GLOB_CHARACTERS & set(argument):
-            matches = sorted(glob.glob(argument, recursive=True))
-            files = [Path(match) for match in matches if Path(match).is_file()]
+            matches = [Path(match) for match in sorted(glob.glob(argument, recursive=True))]
+            files = [match for match in matches if match.is_file() and not special_file(match)]
+            collected.skipped.extend(
+                (match, what) for match in matches if (what := special_file(match)) is not None
+            )
             if not files:
                 inputs.append(Input(argument, None, "no file matches this pattern"))
             root = _glob_root(argument)
@@ -103,8 +189,9 @@ def collect_inputs(paths: Sequence[str], source_id: str | None) -> list[Input]:
         else:
             inputs.append(Input(argument, None, "no such file or folder"))
     if source_id is not None and len(inputs) == 1 and inputs[0].problem is None:
-        inputs = [Input(source_id, inputs[0].path)]
-    return refuse_shared_ids(inputs)
+        inputs[:] = [Input(source_id, inputs[0].path)]
+    inputs[:] = refuse_shared_ids(inputs)
+    return collected
 
 
 def refuse_shared_ids(inputs: Sequence[Input]) -> list[Input]:

@@ -5,14 +5,21 @@ reported and the others go on: unreadable or not UTF-8, empty, refused by the
 model, or refused by the database (a rule its rows break) — the calls already
 made for it are in the audit log all the same. A failure that every later file
 would meet too (the database unreachable, read-only or without its schema, a
-conflicting configuration) stops the run; the inputs left are listed as
-``not tried``. The exit code is 1 whenever an input was not stored.
+conflicting configuration) stops the run, and so do model failures for
+:data:`MODEL_FAILURES_IN_A_ROW` sources in a row (an endpoint nobody answers
+at); the inputs left are listed as ``not tried``. The exit code is 1 whenever
+an input was not stored. What concerns many inputs is said once, after the
+table: the files skipped as not text, the texts shorter than a chunk.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -25,7 +32,15 @@ if TYPE_CHECKING:
     from memoir_ai.errors import MemoirAIError, SourceCollisionError
     from memoir_ai.memoir import MemoirAI
 
-__all__ = ["ingest"]
+__all__ = ["MODEL_FAILURES_IN_A_ROW", "ingest"]
+
+# The run stops when the model failed for this many sources in a row (a model that is
+# unreachable or refuses every request), instead of retrying every file for minutes.
+MODEL_FAILURES_IN_A_ROW = 3
+_NAMED = 5  # sources named in a note before "…"
+# What an input's failure says about the run: only its own ("input"), the model's state
+# ("model": a few in a row stop the run), or a state every later input meets ("run").
+_Failure = Literal["input", "model", "run"] | None
 
 # Database failures that do not depend on the source: every later one would meet them.
 _RUN_STOPPING_KINDS = frozenset(
@@ -81,12 +96,12 @@ def _read(item: Input) -> str:
         ) from error
 
 
-def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> tuple[Outcome, bool]:
-    """Ingest one input; return its outcome and whether the run must stop."""
-    from memoir_ai.errors import MemoirAIError
+def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> tuple[Outcome, _Failure]:
+    """Ingest one input; return its outcome and what kind of failure it met, if any."""
+    from memoir_ai.errors import ClassificationError, LLMError, MemoirAIError
 
     if item.problem is not None:
-        return Outcome(item.source_id, error=item.problem), False
+        return Outcome(item.source_id, error=item.problem), "input"
     try:
         text = _read(item)
         result = memoir.ingest_text_sync(
@@ -97,8 +112,15 @@ def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> tuple[Outcome, 
             origin=item.origin,
         )
     except MemoirAIError as error:
-        return Outcome(item.source_id, error=_in_cli_terms(item, error)), _stops_the_run(error)
-    return Outcome(item.source_id, result=result), False
+        failure: _Failure = (
+            "run"
+            if _stops_the_run(error)
+            else "model"
+            if isinstance(error, ClassificationError | LLMError)
+            else "input"
+        )
+        return Outcome(item.source_id, error=_in_cli_terms(item, error)), failure
+    return Outcome(item.source_id, result=result), None
 
 
 def _stops_the_run(error: MemoirAIError) -> bool:
@@ -159,25 +181,50 @@ def ingest(
 ) -> None:
     """Chunk texts, file each chunk under the category tree, and store each as one source."""
     _check_arguments(paths, source_id)
-    inputs = collect_inputs(paths, source_id)
+    collected = collect_inputs(paths, source_id)
     outcomes: list[Outcome] = []
-    with open_memoir(ctx) as memoir:
-        stopped = _run(memoir, inputs, replace, outcomes)
-    report(outcomes, notes=_notes(outcomes))
-    left = sum(1 for outcome in outcomes if outcome.status == "not tried")
-    if stopped and left:
-        print_error(
-            f"Error: the run stopped at {stopped}: the {left} input(s) after it were not tried, "
-            "since each would meet the same failure. Fix: the error above says what to do; "
-            "then run the same command again (what is stored is found unchanged)."
-        )
+    with open_memoir(ctx) as memoir, _short_texts_summarised():
+        stopped = _run(memoir, collected.inputs, replace, outcomes)
+        notes = _notes(outcomes, memoir.config.chunk_min_tokens, collected.skipped)
+    report(outcomes, notes=notes)
+    if stopped:
+        print_error(stopped)
     if not all(outcome.succeeded for outcome in outcomes):
         raise typer.Exit(1)
 
 
-def _notes(outcomes: list[Outcome]) -> list[str]:
-    """Lines worth a user's attention beyond the table."""
+@contextmanager
+def _short_texts_summarised() -> Iterator[None]:
+    """Hold back the chunker's warning about each short text: the notes count them once."""
+    chunker_log = logging.getLogger("memoir_ai.text.chunker")
+    level = chunker_log.level
+    chunker_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        chunker_log.setLevel(level)
+
+
+def _notes(outcomes: list[Outcome], min_tokens: int, skipped: list[tuple[Path, str]]) -> list[str]:
+    """Lines worth a user's attention beyond the table, each said once for the whole run."""
     notes = []
+    if skipped:
+        listed = "; ".join(f"{path}: {why}" for path, why in skipped)
+        notes.append(f"Skipped {len(skipped)} file(s) that are not text: {listed}.")
+    short = [
+        outcome.source_id
+        for outcome in outcomes
+        if outcome.result is not None
+        and outcome.result.status != "unchanged"
+        and len(outcome.result.chunks) == 1
+        and outcome.result.chunks[0].token_count < min_tokens
+    ]
+    if short:
+        named = ", ".join(short[:_NAMED]) + (", …" if len(short) > _NAMED else "")
+        notes.append(
+            f"{len(short)} source(s) shorter than chunk_min_tokens ({min_tokens} tokens) were "
+            f"each kept as one chunk: {named}."
+        )
     for outcome in outcomes:
         result = outcome.result
         if result is not None and result.status == "replaced" and result.helper_status == "kept":
@@ -190,11 +237,12 @@ def _notes(outcomes: list[Outcome]) -> list[str]:
 
 
 def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[Outcome]) -> str:
-    """Ingest ``inputs`` in order into ``outcomes``; the source id the run stopped at, or ''."""
+    """Ingest ``inputs`` in order into ``outcomes``; why the run stopped early, or ''."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     errors = Console(stderr=True, highlight=False)
+    model_failures: list[str] = []  # the sources the model failed for, in a row
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -206,10 +254,29 @@ def _run(memoir: MemoirAI, inputs: list[Input], replace: bool, outcomes: list[Ou
         task = progress.add_task("Ingesting", total=len(inputs))
         for index, item in enumerate(inputs):
             progress.update(task, description=f"Ingesting {item.source_id}")
-            outcome, stop = _ingest_one(memoir, item, replace)
+            outcome, failure = _ingest_one(memoir, item, replace)
             outcomes.append(outcome)
             progress.advance(task)
-            if stop:
-                outcomes.extend(Outcome(left.source_id) for left in inputs[index + 1 :])
-                return item.source_id
+            if failure == "model":
+                model_failures.append(item.source_id)
+            elif outcome.result is not None:
+                model_failures.clear()
+            left = inputs[index + 1 :]
+            if not left or (failure != "run" and len(model_failures) < MODEL_FAILURES_IN_A_ROW):
+                continue
+            outcomes.extend(Outcome(later.source_id) for later in left)
+            if failure == "run":
+                return (
+                    f"Error: the run stopped at {item.source_id}: the {len(left)} input(s) after "
+                    "it were not tried, since each would meet the same failure. Fix: the error "
+                    "above says what to do; then run the same command again (what is stored is "
+                    "found unchanged)."
+                )
+            return (
+                f"Error: the model failed for {len(model_failures)} sources in a row "
+                f"({', '.join(model_failures)}), so the run stopped: the {len(left)} input(s) "
+                "after them were not tried. Fix: check that the model answers (--model, "
+                "MEMOIR_MODEL_BASE_URL, the provider's key and status), then run the same "
+                "command again."
+            )
     return ""
