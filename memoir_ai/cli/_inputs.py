@@ -190,8 +190,23 @@ def collect_inputs(paths: Sequence[str], source_id: str | None) -> Collected:
             inputs.append(Input(argument, None, "no such file or folder"))
     if source_id is not None and len(inputs) == 1 and inputs[0].problem is None:
         inputs[:] = [Input(source_id, inputs[0].path)]
-    inputs[:] = refuse_shared_ids(inputs)
+    inputs[:] = _refuse_long_ids(refuse_shared_ids(inputs))
     return collected
+
+
+def _refuse_long_ids(inputs: list[Input]) -> list[Input]:
+    from memoir_ai.database.models import SOURCE_ID_LENGTH
+
+    return [
+        replace(
+            item,
+            problem=f"its path is {len(item.source_id)} characters long, more than a source id "
+            f"holds ({SOURCE_ID_LENGTH}). Fix: ingest it on its own with --source-id ID.",
+        )
+        if item.problem is None and len(item.source_id) > SOURCE_ID_LENGTH
+        else item
+        for item in inputs
+    ]
 
 
 def refuse_shared_ids(inputs: Sequence[Input]) -> list[Input]:

@@ -76,15 +76,40 @@ def _check_arguments(paths: list[str], source_id: str | None) -> None:
             remedy="give one file (or '-') with --source-id, or drop --source-id so each "
             "file is stored under its own path.",
         )
+    if source_id is not None:
+        from memoir_ai.database.models import SOURCE_ID_LENGTH
+
+        if not source_id.strip():
+            raise ValidationError(
+                "--source-id is empty.",
+                remedy="give the text a name, e.g. --source-id minutes/2024-06.",
+            )
+        if len(source_id.strip()) > SOURCE_ID_LENGTH:
+            raise ValidationError(
+                f"--source-id is {len(source_id.strip())} characters long.",
+                remedy=f"give an id of at most {SOURCE_ID_LENGTH} characters.",
+            )
+
+
+def _check_collected(paths: list[str], source_id: str | None, inputs: list[Input]) -> None:
+    """``--source-id`` names one text: a folder or pattern that found several is refused."""
+    from memoir_ai.errors import ValidationError
+
+    if source_id is not None and len(inputs) > 1:
+        raise ValidationError(
+            f"--source-id names one source, but {paths[0]} gives {len(inputs)} files.",
+            remedy="give a single file with --source-id, or drop --source-id so each file "
+            "is stored under its path inside the folder.",
+        )
 
 
 def _read(item: Input) -> str:
     from memoir_ai.errors import ValidationError
 
     if item.path is None:
-        return sys.stdin.read()
+        return _not_empty(sys.stdin.read(), "Standard input")
     try:
-        return item.path.read_text("utf-8")
+        return _not_empty(item.path.read_text("utf-8"), str(item.path))
     except UnicodeDecodeError as error:
         raise ValidationError(
             f"{item.path} is not UTF-8 text ({error.reason} at byte {error.start}).",
@@ -94,6 +119,17 @@ def _read(item: Input) -> str:
         raise ValidationError(
             f"Cannot read {item.path}: {error.strerror}.", remedy="check the path and permissions."
         ) from error
+
+
+def _not_empty(text: str, what: str) -> str:
+    from memoir_ai.errors import ValidationError
+
+    if not text.lstrip("\ufeff").strip():
+        raise ValidationError(
+            f"{what} {'is empty' if not text else 'holds only white space'}.",
+            remedy="leave it out, or write the text in it first.",
+        )
+    return text
 
 
 def _ingest_one(memoir: MemoirAI, item: Input, replace: bool) -> tuple[Outcome, _Failure]:
@@ -182,6 +218,7 @@ def ingest(
     """Chunk texts, file each chunk under the category tree, and store each as one source."""
     _check_arguments(paths, source_id)
     collected = collect_inputs(paths, source_id)
+    _check_collected(paths, source_id, collected.inputs)
     outcomes: list[Outcome] = []
     with open_memoir(ctx) as memoir, _short_texts_summarised():
         stopped = _run(memoir, collected.inputs, replace, outcomes)
