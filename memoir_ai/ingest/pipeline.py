@@ -2,6 +2,10 @@
 
 The order of work keeps the database consistent whatever happens:
 
+0. Check the arguments (nothing unusable reaches a model) and claim the
+   source id (:mod:`memoir_ai.ingest._claims`): another ingestion of the same
+   id, in this process or another, waits until this one is stored, then finds
+   it unchanged instead of paying for it again.
 1. Read (short transactions): the settings (a conflicting depth is refused
    before any model is called), the stored source and helper, the tree.
 2. Describe the source (the caller's helper, else the stored one, else one
@@ -51,6 +55,7 @@ from memoir_ai.errors import (
 )
 from memoir_ai.helpers.compose import detect_title
 from memoir_ai.ingest._checks import check_content, check_metadata, text_start
+from memoir_ai.ingest._claims import SourceClaims
 from memoir_ai.ingest._helper import HelperInputs, choose_helper
 from memoir_ai.ingest._storage import (
     AlreadyStored,
@@ -89,6 +94,20 @@ def content_hash(content: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Request:
+    """The checked arguments of one ``ingest_text``."""
+
+    source_id: str
+    content: str
+    contextual_helper: str | None
+    metadata: dict[str, Any]
+    replace: bool
+    title: str | None
+    file_name: str | None
+    origin: str | None
+
+
+@dataclass(frozen=True)
 class _Snapshot:
     stored_hash: str | None
     stored_metadata: dict[str, Any]
@@ -120,6 +139,7 @@ class IngestPipeline:
         self.storage = StorageSettings(
             self.depth, self.limits, config.model_name, config.record_llm_payloads
         )
+        self.claims = SourceClaims(database)
 
     async def ingest_text(
         self,
@@ -153,8 +173,23 @@ class IngestPipeline:
             DatabaseError: Writing failed; nothing of the source was stored.
         """
         source_id = checked_source_id(source_id)
-        content = check_content(content, source_id)
-        user_metadata = check_metadata(metadata)
+        request = _Request(
+            source_id,
+            check_content(content, source_id),
+            contextual_helper,
+            check_metadata(metadata),
+            replace,
+            title,
+            file_name,
+            origin,
+        )
+        # Claimed before anything is read or paid for: another ingestion of this id waits,
+        # then finds what this one stored.
+        async with self.claims.hold(source_id):
+            return await self._ingest_claimed(request)
+
+    async def _ingest_claimed(self, request: _Request) -> IngestResult:
+        source_id, content = request.source_id, request.content
         digest = content_hash(content)
         snapshot = await self._in_thread(self._read_snapshot, source_id)
         if snapshot.stored_hash == digest:
@@ -162,22 +197,22 @@ class IngestPipeline:
             stored = await self._in_thread(self._stored_chunks, source_id)
             return IngestResult(source_id, "unchanged", digest, tuple(stored))
         if snapshot.stored_hash is not None:
-            check_origin(source_id, snapshot.stored_metadata, origin)
-            if not replace:
+            check_origin(source_id, snapshot.stored_metadata, request.origin)
+            if not request.replace:
                 raise SourceChangedError(source_id)
         chunks = await asyncio.to_thread(self._chunk, content, source_id)
         operation_id = uuid.uuid4().hex
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
-        title = source_title(content[text_start(content) :], title, file_name)
+        title = source_title(content[text_start(content) :], request.title, request.file_name)
         helper_inputs = HelperInputs(
             source_id,
-            contextual_helper,
+            request.contextual_helper,
             snapshot.helper,
             replacing=snapshot.stored_hash is not None,
             texts=texts,
             title=title,
-            file_name=file_name,
+            file_name=request.file_name,
         )
         helper = await self._helper(helper_inputs, records, operation_id)
         tree = working_tree(snapshot.categories, self.depth, self.limits)
@@ -187,14 +222,14 @@ class IngestPipeline:
             digest,
             chunks,
             paths,
-            user_metadata,
-            replace,
+            request.metadata,
+            request.replace,
             records,
             operation_id,
             helper,
             title=title,
-            file_name=file_name,
-            origin=origin,
+            file_name=request.file_name,
+            origin=request.origin,
         )
         written = await self._write_until_it_fits(plan, helper.text)
         logger.info(

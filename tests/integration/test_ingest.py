@@ -196,8 +196,7 @@ def test_no_helper_call_when_auto_identification_is_off(sqlite_url: str) -> None
 
 
 def test_the_same_source_ingested_twice_at_once_is_stored_once(database_url: str) -> None:
-    # Both ingestions read "no such source" and classify; the second to write finds
-    # the first's rows and reports them as unchanged.
+    # The second waits for the first's claim on "doc", then finds its rows: unchanged.
     async def twice(instance: MemoirAI) -> list[Any]:
         return list(
             await asyncio.gather(
@@ -213,10 +212,10 @@ def test_the_same_source_ingested_twice_at_once_is_stored_once(database_url: str
     assert results[0].chunks == results[1].chunks
     assert rows(database_url, "SELECT COUNT(*) FROM sources") == [(1,)]
     assert rows(database_url, "SELECT COUNT(*) FROM chunks") == [(len(results[0].chunks),)]
-    # The calls of the ingestion that lost the race were paid for: they are audited too.
-    calls = sum(result.llm_call_count for result in results)
-    assert calls > results[0].llm_call_count > 0
-    assert rows(database_url, "SELECT COUNT(*) FROM llm_calls") == [(calls,)]
+    # Only the first paid; every call it made is audited.
+    created, unchanged = sorted(results, key=lambda result: result.status)
+    assert unchanged.llm_call_count == 0 and created.llm_call_count > 0
+    assert rows(database_url, "SELECT COUNT(*) FROM llm_calls") == [(created.llm_call_count,)]
 
 
 def test_a_source_id_names_the_same_source_with_or_without_surrounding_spaces(
