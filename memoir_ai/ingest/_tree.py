@@ -117,6 +117,15 @@ class WorkingTree:
             if self._effective(level) >= self.limits[level]
         ]
 
+    def closed_levels(self) -> list[int]:
+        """Levels where no new category can be made: a full level and every level above it.
+
+        A new category needs a new child at every level below it, so a full
+        level closes the levels above it too.
+        """
+        full = self.full_levels()
+        return list(range(1, max(full) + 1)) if full else []
+
     def child(self, parent: Node, name: str) -> Node | None:
         """The child of ``parent`` called exactly ``name``, if any."""
         return parent.children.get(name)

@@ -9,13 +9,16 @@ names chunks by number only. Two ways to assign a path, chosen per batch:
 - **whole path**: one call that returns the whole path of every chunk, showing
   the whole tree. In ``auto`` mode it is used when the tree fits
   ``tree_prompt_budget`` tokens and it costs no more tokens than level by
-  level (it always costs fewer calls). Never while a level is full: only level
-  by level can narrow a full level to its existing names, so every mode falls
-  back to it then (answers are also checked against the limits either way).
+  level (it always costs fewer calls). A full level does not change the
+  choice: the prompt names the levels where nothing new can be made (a full
+  level and those above it), and answers are checked against the limits.
 
-A chunk whose answer is missing, duplicated or unusable — or whose new
-category would break a limit — is sent again alone (at most ``chunk_retries``
-times); chunks that got a usable answer are never sent again at that step.
+A chunk whose answer is missing, duplicated or unusable is sent again alone
+(at most ``chunk_retries`` times); chunks that got a usable answer are never
+sent again at that step. Chunks whose new category a limit refused are not the
+model's fault: they go again together, level by level under their common
+parent, where a full level admits only its existing names (a ``Literal``) — so
+a full tree costs no more calls than a free one.
 Batches run concurrently, at most ``max_concurrency`` calls at a time. A
 prompt is built only when its call may start, so it shows the categories that
 earlier calls of the same ingestion have just planned; and when the tree is
@@ -164,8 +167,7 @@ class Classifier:
     def choose_mode(self, items: Sequence[_Item]) -> Literal["whole_path", "level_by_level"]:
         """Whole paths or level by level for this batch (see the module docstring)."""
         tree = self.tree
-        if self.options.mode == "level_by_level" or tree.depth == 1 or tree.full_levels():
-            # Only level by level can narrow a full level's names to a Literal.
+        if self.options.mode == "level_by_level" or tree.depth == 1:
             return "level_by_level"
         if self.options.mode == "whole_path":
             return "whole_path"
@@ -184,7 +186,7 @@ class Classifier:
             _prompt_chunks(items),
             depth=self.tree.depth,
             tree=self.tree.leaf_paths(),
-            full_levels=self.tree.full_levels(),
+            full_levels=self.tree.closed_levels(),
             helper=self.helper,
         )
 
@@ -205,7 +207,7 @@ class Classifier:
                     failed.append(item)
                 else:
                     item.node = leaf
-        await self._retry_alone(failed, stats, self._assign)
+        await self._retry(failed, stats, self._assign)
 
     # --- level by level -----------------------------------------------------------------
 
@@ -250,30 +252,35 @@ class Classifier:
                     failed.append(item)
                 else:
                     item.node = child
-        await self._retry_alone(failed, stats, self._one_level)
+        await self._retry(failed, stats, self._one_level)
 
     # --- shared -------------------------------------------------------------------------
 
-    async def _retry_alone(
+    async def _retry(
         self,
         failed: list[_Item],
         stats: _BatchStats,
-        again: Callable[[list[_Item], _BatchStats], Awaitable[None]],
+        alone: Callable[[list[_Item], _BatchStats], Awaitable[None]],
     ) -> None:
+        """Send unusable answers again alone, and chunks a limit refused again together."""
+        refused = []
         for item in failed:
-            # A usable name refused by a limit is not the model's fault: another call of this
-            # ingestion took the last slot after the prompt was built. Each refusal means a
-            # slot was used, so they are bounded by the limits; MAX_REFUSALS is a backstop.
+            # A usable name refused by a limit is not the model's fault: the level filled
+            # (or another call of this ingestion took its last slot after the prompt was
+            # built). Each refusal means a slot was used, so they are bounded by the limits;
+            # MAX_REFUSALS is a backstop.
             if item.problem is None:
                 item.refusals += 1
                 exhausted = item.refusals > MAX_REFUSALS
+                refused.append(item)
             else:
                 item.failures += 1
                 exhausted = item.failures > self.options.chunk_retries
             logger.info(
-                "Chunk %d gets no usable answer (%s); sending it again alone.",
+                "Chunk %d gets no usable answer (%s); sending it again%s.",
                 item.index + 1,
                 item.problem or LIMIT_PROBLEM,
+                " alone" if item.problem else " with the others refused, level by level",
             )
             if exhausted:
                 raise ClassificationError(
@@ -283,7 +290,12 @@ class Classifier:
                     "reliably, or raise max_categories_per_level if the tree is full.",
                 )
         stats.retried += len(failed)
-        await asyncio.gather(*(again([item], stats) for item in failed))
+        again = [alone([item], stats) for item in failed if item.problem is not None]
+        if refused:
+            # Level by level narrows a closed level to its existing names, and groups the
+            # refused chunks by where they stand: one call per parent, as for a fresh batch.
+            again.append(self._level_by_level(refused, stats))
+        await asyncio.gather(*again)
 
     async def _call(self, output_type: type[OutputT], prompt: str, stats: _BatchStats) -> OutputT:
         stats.calls += 1
