@@ -35,11 +35,11 @@ if TYPE_CHECKING:
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.text.tokens import TokenCounter
 
-__all__ = ["HelperInputs", "choose_helper"]
+__all__ = ["HelperRequest", "choose_helper"]
 
 
 @dataclass(frozen=True)
-class HelperInputs:
+class HelperRequest:
     """What the helper of one ingestion is chosen or drafted from."""
 
     source_id: str
@@ -52,7 +52,7 @@ class HelperInputs:
 
 
 async def choose_helper(
-    inputs: HelperInputs,
+    inputs: HelperRequest,
     *,
     auto: bool,
     database: DatabaseManager,

@@ -56,7 +56,7 @@ from memoir_ai.errors import (
 from memoir_ai.helpers.compose import detect_title
 from memoir_ai.ingest._checks import check_content, check_metadata, text_start
 from memoir_ai.ingest._claims import SourceClaims
-from memoir_ai.ingest._helper import HelperInputs, choose_helper
+from memoir_ai.ingest._helper import HelperRequest, choose_helper
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -205,7 +205,7 @@ class IngestPipeline:
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
         title = source_title(content[text_start(content) :], request.title, request.file_name)
-        helper_inputs = HelperInputs(
+        helper_inputs = HelperRequest(
             source_id,
             request.contextual_helper,
             snapshot.helper,
@@ -292,7 +292,7 @@ class IngestPipeline:
             records.extend(classifier.records)
 
     async def _helper(
-        self, inputs: HelperInputs, records: list[LLMCallRecord], operation_id: str
+        self, inputs: HelperRequest, records: list[LLMCallRecord], operation_id: str
     ) -> HelperChoice:
         """The helper of this ingestion (see :mod:`memoir_ai.ingest._helper`)."""
         try:

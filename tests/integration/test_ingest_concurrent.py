@@ -86,7 +86,7 @@ def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
 def _new_database(backend: str, tmp_path: Path, name: str) -> tuple[str, Any]:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / name}.db", None
-    from tests.conftest import create_server_database
+    from tests.servers import create_server_database
 
     url, database = create_server_database(backend)
     return url, database
@@ -96,7 +96,7 @@ def _new_database(backend: str, tmp_path: Path, name: str) -> tuple[str, Any]:
 def test_two_runs_of_one_folder_at_once_cost_what_one_run_costs(
     backend: str, tmp_path: Path
 ) -> None:
-    from tests.conftest import drop_server_database
+    from tests.servers import drop_server_database
 
     alone_url, alone_db = _new_database(backend, tmp_path, "alone")
     both_url, both_db = _new_database(backend, tmp_path, "both")

@@ -158,7 +158,7 @@ def test_a_source_the_database_rejects_fails_alone_and_its_calls_are_logged(
 def test_a_failure_every_file_would_meet_stops_the_run_and_lists_the_rest(
     tmp_path: Path,
 ) -> None:
-    from tests.conftest import create_server_database, drop_server_database
+    from tests.servers import create_server_database, drop_server_database
 
     url, name = create_server_database("postgresql")
     try:

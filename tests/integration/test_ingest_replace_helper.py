@@ -1,8 +1,8 @@
 """Replacing a text refreshes what depends on it: the generated contextual helper.
 
-What the model receives is the measure: every prompt is recorded at a
-FunctionModel (which wraps the offline stand-in) and sorted by the output it
-asks for (a helper has an ``author``, a classification has ``chunks``).
+What the model receives is the measure: every request is recorded at a
+FunctionModel (which wraps the offline stand-in) with the typed inputs the
+agent attached to it, and its prompt.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 
 from memoir_ai import MemoirAI
 from memoir_ai.cli.main import app
+from memoir_ai.llm.inputs import ClassificationInputs, HelperInputs, PathClassificationInputs
 from memoir_ai.llm.offline import OfflineResponder
-from tests.fakes import first_prompt
+from tests.fakes import first_prompt, inputs_of
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 MOON = (SAMPLES / "astronomy" / "moon-phases.md").read_text("utf-8")
@@ -26,33 +27,35 @@ HANSA = (SAMPLES / "trade" / "hanseatic-league.md").read_text("utf-8")
 SETTINGS: dict[str, Any] = {"chunk_min_tokens": 60, "chunk_max_tokens": 120}
 
 
-def _schema(info: AgentInfo) -> dict[str, Any]:
-    if info.output_tools:
-        return dict(info.output_tools[0].parameters_json_schema)
-    output = info.model_request_parameters.output_object
-    return dict(output.json_schema) if output is not None else {}
-
-
 @dataclass
 class RecordingModel:
-    """The offline responder; keeps each prompt under the kind of output it asks for."""
+    """The offline responder; keeps each request's typed inputs and prompt, by kind."""
 
     prompts: dict[str, list[str]] = field(default_factory=lambda: {"helper": [], "classify": []})
+    inputs: dict[str, list[Any]] = field(default_factory=lambda: {"helper": [], "classify": []})
     responder: OfflineResponder = field(default_factory=OfflineResponder)
 
     async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        properties = _schema(info).get("properties", {})
-        kind = "helper" if "author" in properties else "classify" if "chunks" in properties else ""
+        given = inputs_of(messages)
+        kind = (
+            "helper"
+            if isinstance(given, HelperInputs)
+            else "classify"
+            if isinstance(given, ClassificationInputs | PathClassificationInputs)
+            else ""
+        )
         if kind:
             self.prompts[kind].append(first_prompt(messages))
+            self.inputs[kind].append(given)
         return await self.responder(messages, info)
 
     def model(self) -> FunctionModel:
         return FunctionModel(self, model_name="recording")
 
     def clear(self) -> None:
-        for prompts in self.prompts.values():
-            prompts.clear()
+        for kind in self.prompts:
+            self.prompts[kind].clear()
+            self.inputs[kind].clear()
 
 
 def test_a_replaced_text_gets_a_new_generated_helper_in_every_classification_prompt(
@@ -72,10 +75,10 @@ def test_a_replaced_text_gets_a_new_generated_helper_in_every_classification_pro
     assert new.helper_text != old.helper_text and "Hanseatic" in new.helper_text
     assert len(recording.prompts["helper"]) == 1
     assert "Hanseatic" in recording.prompts["helper"][0]
-    assert recording.prompts["classify"]
+    assert recording.inputs["classify"]
+    assert {given.helper for given in recording.inputs["classify"]} == {new.helper_text}
     for prompt in recording.prompts["classify"]:
-        assert new.helper_text in prompt
-        assert old.helper_text not in prompt
+        assert new.helper_text in prompt and old.helper_text not in prompt
 
 
 def test_a_user_provided_helper_stays_when_the_text_is_replaced_and_the_cli_says_so(
@@ -106,7 +109,8 @@ def test_a_user_provided_helper_stays_when_the_text_is_replaced_and_the_cli_says
         assert again.helper_status == "kept" and again.helper_version == 2
         assert memoir.get_contextual_helper("note.md") == kept
     assert recording.prompts["helper"] == []  # no model call to describe it
-    assert all(kept.helper_text in prompt for prompt in recording.prompts["classify"])
+    assert recording.inputs["classify"]
+    assert {given.helper for given in recording.inputs["classify"]} == {kept.helper_text}
 
 
 def test_a_helper_is_drafted_from_the_same_inputs_at_ingestion_and_on_regeneration(
@@ -119,8 +123,10 @@ def test_a_helper_is_drafted_from_the_same_inputs_at_ingestion_and_on_regenerati
         memoir.ingest_text_sync(text, "tides", file_name="tide_tables.md")
         memoir.regenerate_contextual_helper_sync("tides")
         versions = memoir.contextual_helper_history("tides")
-    at_ingestion, on_regeneration = recording.prompts["helper"]
+    at_ingestion, on_regeneration = recording.inputs["helper"]
     assert at_ingestion == on_regeneration
-    assert "tide_tables.md" in at_ingestion and "Tide Tables of the North Sea" in at_ingestion
-    assert "\ufeff" not in at_ingestion
+    assert at_ingestion.file_name == "tide_tables.md"
+    assert at_ingestion.title == "Tide Tables of the North Sea"
+    assert "\ufeff" not in at_ingestion.excerpt
+    assert recording.prompts["helper"][0] == recording.prompts["helper"][1]
     assert [version.helper_text for version in versions][0] == versions[1].helper_text
