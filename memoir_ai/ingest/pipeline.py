@@ -70,6 +70,7 @@ from memoir_ai.ingest._storage import (
 )
 from memoir_ai.ingest._tree import WorkingTree
 from memoir_ai.ingest.classify import ClassificationOptions, Classifier
+from memoir_ai.ingest.fill import FillWarnings
 from memoir_ai.ingest.results import IngestedChunk, IngestResult
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
@@ -140,6 +141,7 @@ class IngestPipeline:
             self.depth, self.limits, config.model_name, config.record_llm_payloads
         )
         self.claims = SourceClaims(database)
+        self.fill_warnings = FillWarnings(self.limits)
 
     async def ingest_text(
         self,
@@ -216,6 +218,7 @@ class IngestPipeline:
         )
         helper = await self._helper(helper_inputs, records, operation_id)
         tree = working_tree(snapshot.categories, self.depth, self.limits)
+        self.fill_warnings.check(_counts(tree))  # a tree full before this source: said once
         paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
         plan = Plan(
             source_id,
@@ -232,6 +235,7 @@ class IngestPipeline:
             origin=request.origin,
         )
         written = await self._write_until_it_fits(plan, helper.text)
+        self.fill_warnings.check(_counts(tree))
         logger.info(
             "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s).",
             source_id,
@@ -421,6 +425,10 @@ class IngestPipeline:
             )
             stored.kind, stored.retryable = error.kind, error.retryable
             raise stored from error
+
+
+def _counts(tree: WorkingTree) -> dict[int, int]:
+    return {level: tree.count(level) for level in range(1, tree.depth + 1)}
 
 
 def _refused_source(error: MemoirAIError) -> MemoirAIError:

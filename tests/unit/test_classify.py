@@ -299,15 +299,25 @@ def test_auto_prefers_whole_paths_for_a_small_tree_and_levels_for_a_big_one() ->
     assert len(big.prompts) == 3
 
 
-def test_auto_uses_levels_when_a_level_is_full() -> None:
+def test_auto_keeps_whole_paths_when_a_level_is_full() -> None:
     model = RuleModel()
     rows = [CategoryRow(1, "A", 1, None), CategoryRow(2, "B", 2, 1)]
     limits = {1: 1, 2: 5}
     run(classifier(model, depth=2, mode="auto", rows=rows, limits=limits).classify(texts("A/C")))
-    assert len(model.prompts) == 2 and "Level 1 is full" in model.prompts[0]
+    assert len(model.prompts) == 1 and "path of exactly" in model.prompts[0]
+    assert "Level 1 is full" in model.prompts[0]
 
 
-def test_whole_path_answer_that_breaks_a_limit_is_retried_alone_level_by_level() -> None:
+def test_a_full_level_closes_the_levels_above_it_in_the_prompt() -> None:
+    # A new level-1 category would need a new level-2 child, and level 2 is full.
+    model = RuleModel()
+    rows = [CategoryRow(1, "A", 1, None), CategoryRow(2, "B", 2, 1)]
+    limits = {1: 5, 2: 1}
+    run(classifier(model, depth=2, mode="auto", rows=rows, limits=limits).classify(texts("A/B")))
+    assert "Level 1 is full" in model.prompts[0] and "Level 2 is full" in model.prompts[0]
+
+
+def test_whole_path_answer_that_breaks_a_limit_is_retried_level_by_level() -> None:
     model = RuleModel()
     rows = [CategoryRow(1, "A", 1, None), CategoryRow(2, "B", 2, 1)]
     chunks = texts("Z/Y", "W/V")
