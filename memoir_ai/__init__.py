@@ -18,6 +18,8 @@ from memoir_ai.errors import (
     MemoirAIError,
     MigrationError,
     QueryError,
+    SourceChangedError,
+    SourceCollisionError,
     ValidationError,
 )
 
@@ -82,6 +84,8 @@ __all__ = [
     "QueryStrategy",
     "QueryTrace",
     "QueryWording",
+    "SourceChangedError",
+    "SourceCollisionError",
     "SourceSummary",
     "StoredHelper",
     "TraceChoice",

@@ -22,13 +22,19 @@ from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.helpers_repository import (
     PROVENANCE_KEY,
+    StoredHelper,
     get_helper,
     source_provenance,
     store_helper,
 )
 from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
 from memoir_ai.database.repository import remember_settings
-from memoir_ai.errors import SourceChangedError, SourceCollisionError
+from memoir_ai.errors import (
+    DatabaseError,
+    MemoirAIError,
+    SourceChangedError,
+    SourceCollisionError,
+)
 from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
 from memoir_ai.ingest.results import HelperStatus, IngestedChunk, IngestStatus
 from memoir_ai.llm.records import LLMCallRecord
@@ -37,14 +43,23 @@ from memoir_ai.text.chunker import TextChunk
 __all__ = [
     "AlreadyStored",
     "HelperChoice",
+    "SOURCE_FAILURE_KINDS",
     "LimitConflict",
     "Plan",
+    "Snapshot",
     "StorageSettings",
     "Written",
     "check_origin",
+    "read_snapshot",
+    "refused_source",
     "working_tree",
     "write_plan",
 ]
+
+
+# Database failures of one source's write that another source would not meet: a rule the
+# rows break (a constraint, a trigger), or a conflict that outlived its retries.
+SOURCE_FAILURE_KINDS = frozenset({"constraint", "conflict", "other"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,40 @@ class LimitConflict(Exception):
 
 class AlreadyStored(Exception):
     """Another process stored the same content first."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What is stored of a source before its ingestion, and the tree as it is."""
+
+    stored_hash: str | None
+    stored_metadata: dict[str, Any]
+    categories: list[repository.CategoryRecord]
+    helper: StoredHelper | None
+
+
+def read_snapshot(session: Session, source_id: str) -> Snapshot:
+    """The stored source (its hash and metadata), its helper and the tree, in one read."""
+    stored = repository.find_source(session, source_id)
+    return Snapshot(
+        stored.content_hash if stored else None,
+        stored.metadata if stored else {},
+        repository.load_categories(session),
+        get_helper(session, source_id),
+    )
+
+
+def refused_source(error: MemoirAIError) -> MemoirAIError:
+    """A write failure that concerns this source's rows only says so (not "check the URL")."""
+    if not isinstance(error, DatabaseError) or error.kind not in SOURCE_FAILURE_KINDS:
+        return error
+    refused = DatabaseError(
+        error.message,
+        remedy="the database refused this source's rows, and only this source is affected; "
+        "check its text, and run `memoir db validate` if the schema was changed by hand.",
+    )
+    refused.kind, refused.retryable = error.kind, error.retryable
+    return refused
 
 
 def check_origin(source_id: str, stored_metadata: Mapping[str, Any], origin: str | None) -> None:

@@ -45,7 +45,6 @@ from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import ingest_repository as repository
 from memoir_ai.database.audit import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.database.helpers_repository import StoredHelper, get_helper
 from memoir_ai.database.repository import checked_source_id, remember_settings
 from memoir_ai.errors import (
     ClassificationError,
@@ -62,9 +61,12 @@ from memoir_ai.ingest._storage import (
     HelperChoice,
     LimitConflict,
     Plan,
+    Snapshot,
     StorageSettings,
     Written,
     check_origin,
+    read_snapshot,
+    refused_source,
     working_tree,
     write_plan,
 )
@@ -77,15 +79,12 @@ from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.text.chunker import TextChunk, TextChunker
 from memoir_ai.text.tokens import get_token_counter
 
-__all__ = ["SOURCE_FAILURE_KINDS", "IngestPipeline", "content_hash", "source_title"]
+__all__ = ["IngestPipeline", "content_hash", "source_title"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_WRITE_ROUNDS = 5
-# Database failures of one source's write that another source would not meet: a rule the
-# rows break (a constraint, a trigger), or a conflict that outlived its retries.
-SOURCE_FAILURE_KINDS = frozenset({"constraint", "conflict", "other"})
 TITLE_LENGTH = 1024  # the sources.title column
 
 
@@ -106,14 +105,6 @@ class _Request:
     title: str | None
     file_name: str | None
     origin: str | None
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    stored_hash: str | None
-    stored_metadata: dict[str, Any]
-    categories: list[repository.CategoryRecord]
-    helper: StoredHelper | None
 
 
 class IngestPipeline:
@@ -325,7 +316,7 @@ class IngestPipeline:
             except MemoirAIError as error:
                 # Paid for, though not stored: the calls still go to the audit log.
                 await self._record_calls(plan.records, plan.source_id, plan.operation_id)
-                refused = _refused_source(error)
+                refused = refused_source(error)
                 if refused is error:
                     raise
                 raise refused from error
@@ -359,24 +350,18 @@ class IngestPipeline:
             remedy="retry the ingestion, or raise max_categories_per_level.",
         )
 
-    def _read_snapshot(self, source_id: str) -> _Snapshot:
+    def _read_snapshot(self, source_id: str) -> Snapshot:
         def settle(session: Session) -> None:
             remember_settings(
                 session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
             )
             repository.ensure_category_limits(session, self.limits)
 
-        def read(session: Session) -> _Snapshot:
-            stored = repository.find_source(session, source_id)
-            return _Snapshot(
-                stored.content_hash if stored else None,
-                stored.metadata if stored else {},
-                repository.load_categories(session),
-                get_helper(session, source_id),
-            )
-
         self.database.run(settle, doing="recording the database's settings")
-        return self.database.run(read, doing=f"reading what is stored of {source_id!r}")
+        return self.database.run(
+            lambda session: read_snapshot(session, source_id),
+            doing=f"reading what is stored of {source_id!r}",
+        )
 
     def _stored_chunks(self, source_id: str) -> list[IngestedChunk]:
         chunks = self.database.run(
@@ -429,19 +414,6 @@ class IngestPipeline:
 
 def _counts(tree: WorkingTree) -> dict[int, int]:
     return {level: tree.count(level) for level in range(1, tree.depth + 1)}
-
-
-def _refused_source(error: MemoirAIError) -> MemoirAIError:
-    """A write failure that concerns this source's rows only says so (not "check the URL")."""
-    if not isinstance(error, DatabaseError) or error.kind not in SOURCE_FAILURE_KINDS:
-        return error
-    refused = DatabaseError(
-        error.message,
-        remedy="the database refused this source's rows, and only this source is affected; "
-        "check its text, and run `memoir db validate` if the schema was changed by hand.",
-    )
-    refused.kind, refused.retryable = error.kind, error.retryable
-    return refused
 
 
 def source_title(content: str, title: str | None, file_name: str | None) -> str | None:
