@@ -22,7 +22,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
             memoir.ingest_text_sync(
                 sample.read_text("utf-8"),
                 source_id=sample.relative_to(SAMPLES).as_posix(),
-                metadata={"title": sample.stem.replace("-", " ")},
+                title=sample.stem.replace("-", " "),
             )
     return path
 
