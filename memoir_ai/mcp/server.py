@@ -126,12 +126,11 @@ def _add_writing_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
         Returns the source id, status (created, replaced or unchanged), each chunk with
         its category path, the categories created, and the model calls made.
         """
-        fields = dict(metadata or {})
-        if title is not None:
-            fields["title"] = title
 
         async def run() -> JsonObject:
-            result = await memoir.ingest_text(text, source_id, metadata=fields, replace=replace)
+            result = await memoir.ingest_text(
+                text, source_id, metadata=metadata, replace=replace, title=title
+            )
             return json_data(result)
 
         return await _answer(run())
