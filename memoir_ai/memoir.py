@@ -286,9 +286,17 @@ class MemoirAI:
     def get_category_tree(self) -> CategoryTree:
         """The category tree with the ids, names, levels and chunk counts of every node."""
         from memoir_ai.database.browse_repository import load_category_tree
+        from memoir_ai.ingest.fill import level_fill
 
-        self._memory.open_for_reading()
-        return self.database.run(load_category_tree, doing="reading the category tree")
+        config = self._memory.open_for_reading()
+        tree = self.database.run(load_category_tree, doing="reading the category tree")
+        counts: dict[int, int] = {}
+        for _, node in tree.walk():
+            counts[node.level] = counts.get(node.level, 0) + 1
+        limits = {
+            level: config.category_limit(level) for level in range(1, config.hierarchy_depth + 1)
+        }
+        return tree.model_copy(update={"levels": level_fill(counts, limits)})
 
     def get_database_info(self) -> DatabaseInfo:
         """Where the memory lives, whether its schema is current, and how much it holds.
@@ -317,6 +325,7 @@ class MemoirAI:
                 if table.exists and table.row_count is not None
             },
             problems=tuple(report.problems),
+            level_fill=self.get_category_tree().levels if report.is_valid else (),
         )
 
     def list_sources(self) -> list[SourceSummary]:

@@ -74,9 +74,13 @@ class LevelFill(PublicResult):
 
 
 class CategoryTree(PublicResult):
-    """The whole category tree: its level-1 categories, each with its subtree."""
+    """The whole category tree: its level-1 categories, each with its subtree.
+
+    ``levels`` says how full each level is against its category limit.
+    """
 
     roots: tuple[CategoryNode, ...]
+    levels: tuple[LevelFill, ...] = ()
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -111,7 +115,10 @@ class CategoryTree(PublicResult):
             kept = () if node.level >= depth else tuple(trim(child) for child in node.children)
             return node.model_copy(update={"children": kept})
 
-        return CategoryTree(roots=tuple(trim(root) for root in self.roots))
+        return CategoryTree(
+            roots=tuple(trim(root) for root in self.roots),
+            levels=tuple(fill for fill in self.levels if fill.level <= depth),
+        )
 
 
 class SourceSummary(PublicResult):
@@ -212,6 +219,7 @@ class DatabaseInfo(PublicResult):
     pending_migrations: tuple[str, ...]
     row_counts: dict[str, int]
     problems: tuple[str, ...]
+    level_fill: tuple[LevelFill, ...] = ()
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -10,9 +10,9 @@ from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_json
 
 if TYPE_CHECKING:
-    from memoir_ai.results import CategoryNode, CategoryTree
+    from memoir_ai.results import CategoryNode, CategoryTree, LevelFill
 
-__all__ = ["tree", "tree_lines"]
+__all__ = ["fill_line", "tree", "tree_lines"]
 
 
 def _chunks(count: int) -> str:
@@ -43,6 +43,19 @@ def tree(
         typer.echo("The memory is empty: file texts into it with `memoir ingest PATH`.")
         return
     typer.echo("\n".join(tree_lines(category_tree)))
+    if category_tree.levels:
+        typer.echo(fill_line(category_tree))
+
+
+def fill_line(category_tree: CategoryTree) -> str:
+    """How full each level is, e.g. ``Levels: 1: 4 of 128, 2: 10 of 10 (full)``."""
+    from memoir_ai.ingest.fill import is_nearly_full
+
+    def said(fill: LevelFill) -> str:
+        state = " (full)" if fill.full else " (nearly full)" if is_nearly_full(fill) else ""
+        return f"{fill.level}: {fill.categories} of {fill.limit}{state}"
+
+    return "Levels: " + ", ".join(said(fill) for fill in category_tree.levels)
 
 
 def tree_lines(category_tree: CategoryTree) -> list[str]:

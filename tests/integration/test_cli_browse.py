@@ -72,7 +72,7 @@ def test_tree_view_and_depth(database: Path) -> None:
     assert all(root["children"] == [] for root in roots)
     for root in roots:
         assert root["name"] in shallow.stdout
-    assert len(shallow.stdout.splitlines()) == 1 + len(roots)
+    assert len(shallow.stdout.splitlines()) == 1 + len(roots) + 1  # header, roots, level fill
     assert len(full.stdout.splitlines()) > len(shallow.stdout.splitlines())
     assert _run(database, "tree", "--depth", "0").exit_code == 2
 
@@ -143,11 +143,13 @@ def test_delete_asks_then_removes_the_source(tmp_path: Path) -> None:
     assert cancelled.exit_code == 1 and "nothing was deleted" in cancelled.stdout
     done = _run(database, "sources", "delete", "season", stdin="y\n")
     assert done.exit_code == 0 and "Deleted source 'season'" in done.stdout
-    assert json.loads(_run(database, "tree", "--json").stdout) == {
+    empty = json.loads(_run(database, "tree", "--json").stdout)
+    assert {key: empty[key] for key in ("category_count", "chunk_count", "roots")} == {
         "category_count": 0,
         "chunk_count": 0,
         "roots": [],
     }
+    assert [fill["categories"] for fill in empty["levels"]] == [0, 0, 0]
     assert "The memory is empty" in _run(database, "tree").stdout
     assert "No sources yet" in _run(database, "sources").stdout
 
