@@ -166,21 +166,8 @@ def list_logged_calls(
         statement = statement.limit(limit)
     rows = list(session.scalars(statement))
     rows.reverse()
-    return [
-        LoggedCall(
-            id=row.id,
-            started_at=row.started_at,
-            purpose=row.purpose,
-            model=row.model,
-            source_id=row.source_id,
-            input_tokens=row.input_tokens,
-            output_tokens=row.output_tokens,
-            latency_seconds=row.latency_seconds,
-            outcome=row.outcome,
-            error=row.error,
-        )
-        for row in rows
-    ]
+    # The public result's fields are a subset of the row's columns: read them by name.
+    return [LoggedCall.model_validate(row, from_attributes=True) for row in rows]
 
 
 def remove_source(session: Session, source_id: str) -> int | None:
