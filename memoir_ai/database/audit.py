@@ -108,25 +108,9 @@ def load_call_detail(session: Session, call_id: int) -> LoggedCallDetail | None:
         _expanded(row, name, payload, texts)
         for name, payload in zip(("request", "response"), payloads, strict=True)
     )
-    return LoggedCallDetail(
-        id=row.id,
-        started_at=row.started_at,
-        purpose=row.purpose,
-        model=row.model,
-        source_id=row.source_id,
-        input_tokens=row.input_tokens,
-        output_tokens=row.output_tokens,
-        latency_seconds=row.latency_seconds,
-        outcome=row.outcome,
-        error=row.error,
-        operation_id=row.operation_id,
-        requests=row.requests,
-        attempts=row.attempts,
-        temperature=row.temperature,
-        structured_output=row.structured_output,
-        request_text=request,
-        response_text=response,
-    )
+    # The row's columns by name; the payloads as expanded here, not as stored (packed).
+    stored = LoggedCallDetail.model_validate(row, from_attributes=True)
+    return stored.model_copy(update={"request_text": request, "response_text": response})
 
 
 def expand_chunk_references(session: Session, source_id: str) -> int:
