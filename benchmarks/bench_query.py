@@ -109,7 +109,7 @@ def _chunk(id_: int, leaf: int, position: int) -> dict[str, Any]:
 def _prepare(url: str) -> Any:
     from memoir_ai import MemoirAIConfig
     from memoir_ai.database.engine import DatabaseManager
-    from memoir_ai.database.repository import remember_settings
+    from memoir_ai.database.settings import remember_settings
 
     config = MemoirAIConfig(database_url=url)
     database = DatabaseManager(config)
@@ -194,7 +194,8 @@ def _timed(function: Callable[[], object], samples: int) -> list[float]:
 
 
 def _retrieval(backend: str, url: str) -> list[Figure]:
-    from memoir_ai.database.query_repository import load_tree, read_leaf_chunks
+    from memoir_ai.database.categories import load_categories
+    from memoir_ai.database.chunks import read_leaf_chunks
 
     scale = QUICK_SCALE if _quick() else FULL_SCALE
     roots, children, leaves, per_leaf = scale
@@ -211,8 +212,8 @@ def _retrieval(backend: str, url: str) -> list[Figure]:
             iterator = iter(picks)
             whole = _timed(lambda: read_leaf_chunks(session, next(iterator)), len(picks))
             sizes = {len(read_leaf_chunks(session, leaf)) for leaf in picks[:20]}
-            tree = _timed(lambda: load_tree(session), TREE_SAMPLES)
-            categories = len(load_tree(session))
+            tree = _timed(lambda: load_categories(session), TREE_SAMPLES)
+            categories = len(load_categories(session))
     finally:
         database.dispose()
     details: dict[str, float | int | str] = {

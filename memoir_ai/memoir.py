@@ -285,7 +285,7 @@ class MemoirAI:
 
     def get_category_tree(self) -> CategoryTree:
         """The category tree with the ids, names, levels and chunk counts of every node."""
-        from memoir_ai.database.browse_repository import load_category_tree
+        from memoir_ai.database.categories import load_category_tree
         from memoir_ai.ingest.fill import level_fill
 
         config = self._memory.open_for_reading()
@@ -330,7 +330,7 @@ class MemoirAI:
 
     def list_sources(self) -> list[SourceSummary]:
         """Every stored source (id, title, chunk and token counts, helper version), oldest first."""
-        from memoir_ai.database.browse_repository import list_sources
+        from memoir_ai.database.sources import list_sources
 
         self._memory.open_for_reading()
         return self.database.run(list_sources, doing="listing the sources")
@@ -341,7 +341,7 @@ class MemoirAI:
         Raises:
             ValidationError: no chunk has that id.
         """
-        from memoir_ai.database.browse_repository import get_chunk
+        from memoir_ai.database.chunks import get_chunk
 
         self._memory.open_for_reading()
         chunk = self.database.run(
@@ -361,7 +361,7 @@ class MemoirAI:
         Raises:
             ValidationError: no source is stored under ``source_id``.
         """
-        from memoir_ai.database.browse_repository import source_chunks
+        from memoir_ai.database.chunks import source_chunks
 
         self._memory.open_for_reading()
         chunks = self.database.run(
@@ -385,8 +385,7 @@ class MemoirAI:
         Raises:
             ValidationError: no source is stored under ``source_id``.
         """
-        from memoir_ai.database.browse_repository import remove_source
-        from memoir_ai.database.repository import checked_source_id
+        from memoir_ai.database.sources import checked_source_id, remove_source
 
         source_id = checked_source_id(source_id)
         self._memory.open_for_changes()  # a missing database is refused, not created
@@ -404,7 +403,7 @@ class MemoirAI:
 
     def llm_calls(self, source_id: str | None = None, limit: int | None = None) -> list[LoggedCall]:
         """The recorded LLM calls (the most recent ``limit``, all by default), oldest first."""
-        from memoir_ai.database.browse_repository import list_logged_calls
+        from memoir_ai.database.calls import list_logged_calls
 
         if limit is not None and limit < 1:
             raise ValidationError(
@@ -424,7 +423,7 @@ class MemoirAI:
             ValidationError: no call has that id.
             DatabaseError: its stored payload cannot be read back (changed outside memoir-ai).
         """
-        from memoir_ai.database.audit import load_call_detail
+        from memoir_ai.database.calls import load_call_detail
 
         self._memory.open_for_reading()
         with self.database.session() as session:
@@ -438,7 +437,7 @@ class MemoirAI:
 
     def llm_call_totals(self, source_id: str | None = None) -> CallTotals:
         """Calls, tokens in and out, latency and errors summed over the log (or one source)."""
-        from memoir_ai.database.audit import call_totals
+        from memoir_ai.database.calls import call_totals
 
         self._memory.open_for_reading()
         return self.database.run(

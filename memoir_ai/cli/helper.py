@@ -16,9 +16,9 @@ import typer
 from memoir_ai.cli._memoir import open_memoir
 
 if TYPE_CHECKING:
-    from memoir_ai.database.helpers_repository import StoredHelper
     from memoir_ai.helpers.compose import HelperFields
     from memoir_ai.memoir import MemoirAI
+    from memoir_ai.results import StoredHelper
 
 __all__ = ["helper_app"]
 

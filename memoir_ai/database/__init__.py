@@ -4,7 +4,10 @@
 - :mod:`~memoir_ai.database.engine`: engines, sessions, retries (``DatabaseManager``).
 - :mod:`~memoir_ai.database.migration_manager`: the life cycle of a database
   (``MigrationManager``), on the Alembic migrations shipped in ``migrations/``.
-- :mod:`~memoir_ai.database.repository`: reading and writing what the pipelines store.
+- The SQL by noun, each module with one row type: :mod:`~memoir_ai.database.categories`,
+  :mod:`~memoir_ai.database.chunks`, :mod:`~memoir_ai.database.sources`,
+  :mod:`~memoir_ai.database.helpers`, :mod:`~memoir_ai.database.calls` (the audit log)
+  and :mod:`~memoir_ai.database.settings` (what the database records of itself).
 
 The names below load their module on first use, so importing this package
 (for instance for :mod:`~memoir_ai.database.urls`) stays cheap.

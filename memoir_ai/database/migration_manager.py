@@ -44,7 +44,7 @@ from memoir_ai.database._schema_report import (
 )
 from memoir_ai.database._schema_shapes import Shape
 from memoir_ai.database.models import Base
-from memoir_ai.database.repository import remember_settings
+from memoir_ai.database.settings import remember_settings
 from memoir_ai.errors import MigrationError
 
 __all__ = [

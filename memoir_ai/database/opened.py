@@ -34,7 +34,7 @@ from sqlalchemy.exc import ArgumentError
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migrations import HEAD_REVISION, VERSION_TABLE
-from memoir_ai.database.repository import StoredSettings, read_settings
+from memoir_ai.database.settings import StoredSettings, read_settings
 from memoir_ai.errors import ConfigurationError, DatabaseError
 
 __all__ = ["OpenedMemory", "SchemaState"]
@@ -136,7 +136,7 @@ class OpenedMemory:
 
     def remember_output_mode(self, model: str, mode: str) -> None:
         """Keep ``mode`` as the way ``model`` gives typed output (a short write of its own)."""
-        from memoir_ai.database.repository import remember_output_mode
+        from memoir_ai.database.settings import remember_output_mode
 
         if self.settings is None or self.settings.output_modes.get(model) == mode:
             return

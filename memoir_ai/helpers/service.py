@@ -3,7 +3,7 @@
 :class:`ContextualHelperService` ties the pure parts of
 :mod:`memoir_ai.helpers.compose` to a model (through an
 :class:`~memoir_ai.llm.agents.AgentFactory`) and to the database (through
-:mod:`memoir_ai.database.helpers_repository`):
+:mod:`memoir_ai.database.helpers`):
 
 - :meth:`~ContextualHelperService.generate_helper` samples a source (file
   name, detected title and headers, the first 5 chunks or 2,000 tokens,
@@ -51,9 +51,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from memoir_ai.database.engine import DatabaseManager
-    from memoir_ai.database.helpers_repository import StoredHelper
     from memoir_ai.llm.agents import AgentFactory
     from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.results import StoredHelper
     from memoir_ai.text.tokens import TokenCounter
 
 __all__ = ["ContextualHelperService", "HelperDraft", "HelperOutcome", "HelperPreview"]
@@ -107,7 +107,7 @@ class ContextualHelperService:
 
     def get_helper(self, source_id: str) -> StoredHelper | None:
         """The helper in force for ``source_id``, or None."""
-        from memoir_ai.database.helpers_repository import get_helper
+        from memoir_ai.database.helpers import get_helper
 
         checked = _checked_source_id(source_id)
         return self.database.run(
@@ -116,7 +116,7 @@ class ContextualHelperService:
 
     def helper_history(self, source_id: str) -> list[StoredHelper]:
         """Every version of the helper of ``source_id``, oldest first."""
-        from memoir_ai.database.helpers_repository import list_helper_versions
+        from memoir_ai.database.helpers import list_helper_versions
 
         checked = _checked_source_id(source_id)
         return self.database.run(
@@ -238,7 +238,7 @@ class ContextualHelperService:
         """Have the model write a helper for ``source_id`` without storing anything.
 
         For a caller that stores the helper in its own transaction (with
-        :func:`~memoir_ai.database.helpers_repository.store_helper`) and audits
+        :func:`~memoir_ai.database.helpers.store_helper`) and audits
         the call itself. The text is already within :data:`HELPER_MAX_TOKENS`.
         Headers are looked for in ``full_text``, by default the chunks joined
         (which is what a regeneration has), and ``title`` wins over a detected one.
@@ -324,7 +324,7 @@ class ContextualHelperService:
             ValidationError: no chunks are stored for ``source_id`` yet.
             LLMCallError: the model call failed for good.
         """
-        from memoir_ai.database.helpers_repository import read_source_chunks
+        from memoir_ai.database.sources import read_source_chunks
 
         source_id = _checked_source_id(source_id)
         stored = await asyncio.to_thread(
@@ -364,8 +364,8 @@ class ContextualHelperService:
         replace: bool,
         operation_id: str | None,
     ) -> HelperOutcome:
-        from memoir_ai.database.audit import record_llm_calls
-        from memoir_ai.database.helpers_repository import (
+        from memoir_ai.database.calls import record_llm_calls
+        from memoir_ai.database.helpers import (
             get_helper,
             store_helper,
             write_with_retry,
@@ -396,7 +396,7 @@ class ContextualHelperService:
         return outcome
 
     def _store(self, source_id: str, text: str, *, is_user_provided: bool) -> StoredHelper:
-        from memoir_ai.database.helpers_repository import store_helper, write_with_retry
+        from memoir_ai.database.helpers import store_helper, write_with_retry
 
         token_count = self.counter.count(text)
         stored = write_with_retry(
@@ -411,7 +411,7 @@ class ContextualHelperService:
     def _audit(
         self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str | None
     ) -> None:
-        from memoir_ai.database.audit import record_llm_calls
+        from memoir_ai.database.calls import record_llm_calls
 
         self.database.run(
             lambda session: record_llm_calls(
@@ -422,7 +422,7 @@ class ContextualHelperService:
 
 
 def _checked_source_id(source_id: str) -> str:
-    from memoir_ai.database.repository import checked_source_id
+    from memoir_ai.database.sources import checked_source_id
 
     return checked_source_id(source_id)
 

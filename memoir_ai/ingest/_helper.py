@@ -30,9 +30,9 @@ from memoir_ai.ingest._storage import HelperChoice
 
 if TYPE_CHECKING:
     from memoir_ai.database.engine import DatabaseManager
-    from memoir_ai.database.helpers_repository import StoredHelper
     from memoir_ai.llm.agents import AgentFactory
     from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.results import StoredHelper
     from memoir_ai.text.tokens import TokenCounter
 
 __all__ = ["HelperRequest", "choose_helper"]

@@ -18,26 +18,35 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from memoir_ai.database import ingest_repository as repository
-from memoir_ai.database.audit import record_llm_calls
-from memoir_ai.database.helpers_repository import (
-    PROVENANCE_KEY,
-    StoredHelper,
-    get_helper,
-    source_provenance,
-    store_helper,
+from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.categories import (
+    CategoryRow,
+    NewCategory,
+    insert_categories,
+    load_categories,
+    lock_for_ingest,
 )
+from memoir_ai.database.chunks import NewChunk, insert_chunks
+from memoir_ai.database.helpers import get_helper, store_helper
 from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
-from memoir_ai.database.repository import remember_settings
+from memoir_ai.database.settings import remember_settings
+from memoir_ai.database.sources import (
+    PROVENANCE_KEY,
+    delete_source,
+    find_source,
+    save_source,
+    source_provenance,
+)
 from memoir_ai.errors import (
     DatabaseError,
     MemoirAIError,
     SourceChangedError,
     SourceCollisionError,
 )
-from memoir_ai.ingest._tree import CategoryRow, Node, WorkingTree
+from memoir_ai.ingest._tree import Node, WorkingTree
 from memoir_ai.ingest.results import HelperStatus, IngestedChunk, IngestStatus
 from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.results import StoredHelper
 from memoir_ai.text.chunker import TextChunk
 
 __all__ = [
@@ -124,7 +133,7 @@ class Written:
 class LimitConflict(Exception):
     """The plan no longer fits the stored tree; carries what to classify again."""
 
-    def __init__(self, categories: list[repository.CategoryRecord], refused: list[int]) -> None:
+    def __init__(self, categories: list[CategoryRow], refused: list[int]) -> None:
         """Keep the tree as stored now and the positions of the chunks that no longer fit."""
         super().__init__(f"{len(refused)} chunk(s) no longer fit the category limits")
         self.categories = categories
@@ -141,17 +150,17 @@ class Snapshot:
 
     stored_hash: str | None
     stored_metadata: dict[str, Any]
-    categories: list[repository.CategoryRecord]
+    categories: list[CategoryRow]
     helper: StoredHelper | None
 
 
 def read_snapshot(session: Session, source_id: str) -> Snapshot:
     """The stored source (its hash and metadata), its helper and the tree, in one read."""
-    stored = repository.find_source(session, source_id)
+    stored = find_source(session, source_id)
     return Snapshot(
         stored.content_hash if stored else None,
         stored.metadata if stored else {},
-        repository.load_categories(session),
+        load_categories(session),
         get_helper(session, source_id),
     )
 
@@ -186,11 +195,10 @@ def check_origin(source_id: str, stored_metadata: Mapping[str, Any], origin: str
 
 
 def working_tree(
-    categories: Sequence[repository.CategoryRecord], depth: int, limits: Mapping[int, int]
+    categories: Sequence[CategoryRow], depth: int, limits: Mapping[int, int]
 ) -> WorkingTree:
     """The stored categories as a tree that new paths can be planned into."""
-    rows = [CategoryRow(c.id, c.name, c.level, c.parent_id) for c in categories]
-    return WorkingTree.from_rows(rows, depth, dict(limits))
+    return WorkingTree.from_rows(categories, depth, dict(limits))
 
 
 def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Written:
@@ -205,11 +213,11 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
             ``replace`` is off.
     """
     session.info[HIERARCHY_DEPTH_KEY] = settings.depth
-    repository.lock_for_ingest(session, settings.limits)
+    lock_for_ingest(session, settings.limits)
     remember_settings(
         session, hierarchy_depth=settings.depth, tokenizer_model=settings.tokenizer_model
     )
-    stored = repository.find_source(session, plan.source_id)
+    stored = find_source(session, plan.source_id)
     status: IngestStatus = "created"
     if stored is not None:
         if stored.content_hash == plan.content_hash:
@@ -217,9 +225,9 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         check_origin(plan.source_id, stored.metadata, plan.origin)
         if not plan.replace:
             raise SourceChangedError(plan.source_id)
-        repository.delete_source(session, plan.source_id)
+        delete_source(session, plan.source_id)
         status = "replaced"
-    categories = repository.load_categories(session)
+    categories = load_categories(session)
     tree = working_tree(categories, settings.depth, settings.limits)
     placed = [tree.place(path) for path in plan.paths]
     refused = [index for index, leaf in enumerate(placed) if leaf is None]
@@ -227,11 +235,11 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         raise LimitConflict(categories, refused)
     leaves = [leaf for leaf in placed if leaf is not None]
     planned = tree.planned()
-    new_ids = repository.insert_categories(session, _new_categories(planned))
+    new_ids = insert_categories(session, _new_categories(planned))
     for node, new_id in zip(planned, new_ids, strict=True):
         node.id = new_id
-    chunk_ids = repository.insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
-    repository.save_source(
+    chunk_ids = insert_chunks(session, plan.source_id, _new_chunks(plan, leaves))
+    save_source(
         session,
         plan.source_id,
         content_hash=plan.content_hash,
@@ -278,25 +286,23 @@ def _may_store(session: Session, plan: Plan) -> bool:
     return current is None or not current.is_user_provided
 
 
-def _new_categories(planned: Sequence[Node]) -> list[repository.NewCategory]:
+def _new_categories(planned: Sequence[Node]) -> list[NewCategory]:
     index_of = {id(node): index for index, node in enumerate(planned)}
     result = []
     for node in planned:
         parent = node.parent
         if parent is None or parent.level == 0:
-            result.append(repository.NewCategory(node.name, node.level))
+            result.append(NewCategory(node.name, node.level))
         elif parent.planned:
-            result.append(
-                repository.NewCategory(node.name, node.level, parent_index=index_of[id(parent)])
-            )
+            result.append(NewCategory(node.name, node.level, parent_index=index_of[id(parent)]))
         else:
-            result.append(repository.NewCategory(node.name, node.level, parent_id=parent.id))
+            result.append(NewCategory(node.name, node.level, parent_id=parent.id))
     return result
 
 
-def _new_chunks(plan: Plan, leaves: Sequence[Node]) -> list[repository.NewChunk]:
+def _new_chunks(plan: Plan, leaves: Sequence[Node]) -> list[NewChunk]:
     return [
-        repository.NewChunk(
+        NewChunk(
             content=chunk.content,
             token_count=chunk.token_count,
             category_id=_id(leaf),

@@ -19,18 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-__all__ = ["CategoryRow", "Node", "WorkingTree"]
+if TYPE_CHECKING:  # the tree stays pure: only the row's shape is needed
+    from memoir_ai.database.categories import CategoryRow
 
-
-@dataclass(frozen=True)
-class CategoryRow:
-    """A stored category, as loaded from the database."""
-
-    id: int
-    name: str
-    level: int
-    parent_id: int | None
+__all__ = ["Node", "WorkingTree"]
 
 
 @dataclass(eq=False)

@@ -42,10 +42,12 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database import ingest_repository as repository
-from memoir_ai.database.audit import record_llm_calls
+from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.categories import ensure_category_limits
+from memoir_ai.database.chunks import source_chunks
 from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.database.repository import checked_source_id, remember_settings
+from memoir_ai.database.settings import remember_settings
+from memoir_ai.database.sources import checked_source_id
 from memoir_ai.errors import (
     ClassificationError,
     DatabaseError,
@@ -355,7 +357,7 @@ class IngestPipeline:
             remember_settings(
                 session, hierarchy_depth=self.depth, tokenizer_model=self.config.model_name
             )
-            repository.ensure_category_limits(session, self.limits)
+            ensure_category_limits(session, self.limits)
 
         self.database.run(settle, doing="recording the database's settings")
         return self.database.run(
@@ -365,10 +367,10 @@ class IngestPipeline:
 
     def _stored_chunks(self, source_id: str) -> list[IngestedChunk]:
         chunks = self.database.run(
-            lambda session: repository.load_source_chunks(session, source_id),
+            lambda session: source_chunks(session, source_id),
             doing=f"reading the chunks of {source_id!r}",
         )
-        return [IngestedChunk(**dataclasses.asdict(record)) for record in chunks]
+        return [IngestedChunk.of(chunk) for chunk in chunks]
 
     def _write(self, plan: Plan) -> Written:
         # One transaction per attempt: a lost connection rolls all of it back, and the

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.results import ChunkDetail
 
 __all__ = ["HelperStatus", "IngestResult", "IngestStatus", "IngestedChunk"]
 
@@ -28,6 +29,20 @@ class IngestedChunk:
     end_offset: int
     category_id: int
     category_path: tuple[str, ...]
+
+    @classmethod
+    def of(cls, chunk: ChunkDetail) -> IngestedChunk:
+        """The stored chunk ``chunk`` as an ingestion reports it."""
+        return cls(
+            id=chunk.id,
+            position=chunk.position,
+            content=chunk.content,
+            token_count=chunk.token_count,
+            start_offset=chunk.start_offset,
+            end_offset=chunk.end_offset,
+            category_id=chunk.category_id,
+            category_path=chunk.category_path,
+        )
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database import query_repository as repository
-from memoir_ai.database.audit import record_llm_calls
+from memoir_ai.database.calls import record_llm_calls
 from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.database.helpers import helpers_of_sources
 from memoir_ai.errors import DatabaseError, QueryError, ValidationError
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
@@ -274,7 +274,7 @@ class QueryPipeline:
     def _helpers(self, retrieved: Sequence[RetrievedPath]) -> dict[str, str]:
         sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
         with self.database.session() as session:
-            found = repository.helpers_of_sources(session, sources)
+            found = helpers_of_sources(session, sources)
         return {helper.source_id: helper.helper_text for helper in found}
 
     async def _summarize(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from memoir_ai.database.query_repository import StoredChunk, read_leaf_chunks
+from memoir_ai.database.chunks import StoredChunk, read_leaf_chunks
 from memoir_ai.query.results import CategoryPath, DroppedPath
 
 __all__ = ["RetrievedPath", "retrieve_paths"]

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from memoir_ai.database.query_repository import CategoryNode
+from memoir_ai.database.categories import CategoryRow
 from memoir_ai.errors import ValidationError
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import CategorySelection
@@ -130,7 +130,7 @@ def strategy_plan(
 class SelectionRequest:
     """One selection call: choose ``count`` of ``candidates`` under ``parent_path``."""
 
-    candidates: Sequence[CategoryNode]
+    candidates: Sequence[CategoryRow]
     count: int
     level: int
     parent_path: tuple[str, ...]
@@ -143,10 +143,10 @@ Selector = Callable[[SelectionRequest], Awaitable[tuple[CategorySelection, LLMCa
 class TreeReader(Protocol):
     """What the traversal reads from the database (each method one read)."""
 
-    async def roots(self) -> list[CategoryNode]:
+    async def roots(self) -> list[CategoryRow]:
         """The level-1 categories."""
 
-    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryNode]]:
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
         """The children of each parent."""
 
     async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
@@ -300,7 +300,7 @@ def _keep_fairly(
 
 def _extend(
     path: CategoryPath | None,
-    candidates: Sequence[CategoryNode],
+    candidates: Sequence[CategoryRow],
     chosen: Sequence[Picked],
 ) -> list[CategoryPath]:
     by_name = {node.name: node for node in candidates}

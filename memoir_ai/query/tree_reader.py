@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from memoir_ai.database import query_repository as repository
+from memoir_ai.database.categories import CategoryRow, categories_at_level, children_of
 from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.database.helpers import helpers_of_sources, helpers_under
+from memoir_ai.results import StoredHelper
 
 __all__ = ["DatabaseTreeReader"]
 
@@ -35,26 +37,24 @@ class DatabaseTreeReader:
         with self.database.session() as session:
             return function(session, *args)
 
-    async def roots(self) -> list[repository.CategoryNode]:
+    async def roots(self) -> list[CategoryRow]:
         """The level-1 categories, by id."""
-        found: list[repository.CategoryNode] = await self.in_thread(
-            self._read, repository.categories_at_level, 1
-        )
+        found: list[CategoryRow] = await self.in_thread(self._read, categories_at_level, 1)
         return found
 
-    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[repository.CategoryNode]]:
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
         """The children of every parent, in one read."""
-        found: dict[int, list[repository.CategoryNode]] = await self.in_thread(
-            self._read, repository.children_of, parent_ids
+        found: dict[int, list[CategoryRow]] = await self.in_thread(
+            self._read, children_of, parent_ids
         )
         return found
 
     async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
         """The helpers of the sources with chunks under each parent (at ``level``), in one read."""
 
-        def read() -> dict[int, list[repository.SourceHelper]]:
+        def read() -> dict[int, list[StoredHelper]]:
             with self.database.session() as session:
-                return repository.helpers_under(
+                return helpers_under(
                     session,
                     parent_ids,
                     parent_level=level,
@@ -62,12 +62,12 @@ class DatabaseTreeReader:
                     limit=self.helpers_per_prompt,
                 )
 
-        found: dict[int, list[repository.SourceHelper]] = await self.in_thread(read)
+        found: dict[int, list[StoredHelper]] = await self.in_thread(read)
         return {parent: [helper.helper_text for helper in items] for parent, items in found.items()}
 
     async def root_helpers(self) -> list[str]:
         """The helpers shown with the level-1 candidates: the first sources by id."""
-        found: list[repository.SourceHelper] = await self.in_thread(
-            self._read, repository.helpers_of_sources, None, self.helpers_per_prompt
+        found: list[StoredHelper] = await self.in_thread(
+            self._read, helpers_of_sources, None, self.helpers_per_prompt
         )
         return [helper.helper_text for helper in found]

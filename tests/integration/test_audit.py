@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from memoir_ai.database.audit import (
+from memoir_ai.database.calls import (
     call_totals,
     list_llm_calls,
     load_call_detail,

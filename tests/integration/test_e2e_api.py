@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from memoir_ai import MemoirAI, ValidationError
-from memoir_ai.database.browse_repository import CategoryTree
+from memoir_ai.results import CategoryTree
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SAMPLE_FILES = sorted(SAMPLES.rglob("*.md"))

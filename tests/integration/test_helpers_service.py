@@ -15,7 +15,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from sqlalchemy import func, select
 
-from memoir_ai.database.audit import list_llm_calls, load_call_detail
+from memoir_ai.database.calls import list_llm_calls, load_call_detail
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.database.models import (

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from memoir_ai import MemoirAI
+from memoir_ai.database.chunks import ChunkCursor, read_leaf_chunks
 from memoir_ai.database.models import Category, Chunk
-from memoir_ai.database.query_repository import ChunkCursor, read_leaf_chunks
 from memoir_ai.errors import DatabaseError
 from memoir_ai.query import NoResultsError, QueryResult, QueryStrategy
 from tests.corpus import SETTINGS, build_memory, logged_calls, rows

@@ -18,8 +18,9 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from memoir_ai.database.categories import CategoryRow
 from memoir_ai.errors import ClassificationError
-from memoir_ai.ingest._tree import CategoryRow, WorkingTree
+from memoir_ai.ingest._tree import WorkingTree
 from memoir_ai.ingest.classify import ClassificationOptions, Classifier
 from memoir_ai.llm.agents import AgentFactory
 from memoir_ai.llm.inputs import ClassificationInputs, PathClassificationInputs

@@ -7,8 +7,9 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
+from memoir_ai.database.categories import CategoryRow
 from memoir_ai.ingest._batches import check_categories, check_paths, split_batches
-from memoir_ai.ingest._tree import CategoryRow, WorkingTree
+from memoir_ai.ingest._tree import WorkingTree
 from memoir_ai.llm.schemas import ChunkCategory, ChunkPath
 
 

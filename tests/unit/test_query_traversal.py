@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from memoir_ai.database.query_repository import CategoryNode
+from memoir_ai.database.categories import CategoryRow
 from memoir_ai.errors import ValidationError
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.llm.schemas import CategorySelection, LLMPurpose, selection_output
@@ -20,9 +20,9 @@ class FullTree:
     """A complete tree: ``fanout`` children under every node, ``depth`` levels; ids in BFS order."""
 
     def __init__(self, fanout: int, depth: int, *, childless: Sequence[int] = ()) -> None:
-        self.nodes: list[CategoryNode] = []
+        self.nodes: list[CategoryRow] = []
         self.childless = set(childless)
-        parents: list[CategoryNode | None] = [None]
+        parents: list[CategoryRow | None] = [None]
         for level in range(1, depth + 1):
             created = []
             for parent in parents:
@@ -30,7 +30,7 @@ class FullTree:
                     continue
                 for index in range(fanout):
                     prefix = "" if parent is None else parent.name + "."
-                    node = CategoryNode(
+                    node = CategoryRow(
                         len(self.nodes) + 1,
                         f"{prefix}{index}",
                         level,
@@ -41,11 +41,11 @@ class FullTree:
             parents = list(created)
         self.reads = 0
 
-    async def roots(self) -> list[CategoryNode]:
+    async def roots(self) -> list[CategoryRow]:
         self.reads += 1
         return [node for node in self.nodes if node.level == 1]
 
-    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryNode]]:
+    async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
         self.reads += 1
         return {pid: [n for n in self.nodes if n.parent_id == pid] for pid in parent_ids}
 

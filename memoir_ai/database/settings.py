@@ -1,4 +1,4 @@
-"""The SQL the pipelines share: the settings that shape what the database stores, source ids.
+"""The SQL of the database's settings: what shapes what it stores, recorded on first use.
 
 A database remembers the hierarchy depth its category tree was built with and
 the model whose tokenizer counted its chunks. Opening it with a conflicting
@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from memoir_ai.database.models import SOURCE_ID_LENGTH, DatabaseSettings
-from memoir_ai.errors import ConfigurationError, ValidationError
+from memoir_ai.database.models import DatabaseSettings
+from memoir_ai.errors import ConfigurationError
 
 __all__ = [
     "StoredSettings",
-    "checked_source_id",
     "read_settings",
     "remember_output_mode",
     "remember_settings",
@@ -99,26 +98,3 @@ def remember_settings(
                 tokenizer_model,
             )
     return StoredSettings(row.hierarchy_depth, row.tokenizer_model, dict(row.output_modes or {}))
-
-
-def checked_source_id(source_id: str) -> str:
-    """The source id as stored: stripped of surrounding white space and checked.
-
-    Every way in (ingestion, helpers) stores and looks sources up through this
-    one function, so ``" notes.md "`` and ``"notes.md"`` name the same source.
-
-    Raises:
-        ValidationError: the id is empty or longer than the column allows.
-    """
-    cleaned = source_id.strip() if isinstance(source_id, str) else ""
-    if not cleaned:
-        raise ValidationError(
-            "The source id is empty.",
-            remedy="pass a source_id naming the text, e.g. its path.",
-        )
-    if len(cleaned) > SOURCE_ID_LENGTH:
-        raise ValidationError(
-            f"The source id is {len(cleaned)} characters long.",
-            remedy=f"use a source id of at most {SOURCE_ID_LENGTH} characters.",
-        )
-    return cleaned

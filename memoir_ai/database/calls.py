@@ -1,4 +1,4 @@
-"""The audit log: every LLM call written to ``llm_calls``, and read back for reports.
+"""The SQL of model calls: the audit log written to ``llm_calls``, and read back for reports.
 
 Each call's request and response are stored packed (:mod:`memoir_ai.database._payloads`):
 text equal to a stored chunk is kept as a reference to that chunk, the rest is
@@ -11,8 +11,9 @@ the log, which outlives the chunks, still gives every prompt back word for word
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,19 +21,84 @@ from sqlalchemy.orm import Session
 from memoir_ai.database import _payloads
 from memoir_ai.database.models import Chunk, LLMCall
 from memoir_ai.errors import DatabaseError
-from memoir_ai.results import CallTotals, LoggedCallDetail
-
-if TYPE_CHECKING:  # the llm package is heavy; browsing and deleting never need it
-    from memoir_ai.llm.records import LLMCallRecord
+from memoir_ai.results import CallTotals, LoggedCall, LoggedCallDetail
 
 __all__ = [
+    "CallToRecord",
     "CallTotals",
     "call_totals",
     "expand_chunk_references",
     "list_llm_calls",
+    "list_logged_calls",
     "load_call_detail",
     "record_llm_calls",
 ]
+
+
+class CallToRecord(Protocol):
+    """What the audit log keeps of one model call.
+
+    The model layer's :class:`~memoir_ai.llm.records.LLMCallRecord` has this
+    shape; the database layer names only the shape, so it never imports the
+    layer beside it.
+    """
+
+    @property
+    def purpose(self) -> str:
+        """Why the model was called (``classify``, ``select``, …)."""
+
+    @property
+    def model(self) -> str:
+        """The model's name."""
+
+    @property
+    def started_at(self) -> dt.datetime:
+        """When the call started."""
+
+    @property
+    def latency_seconds(self) -> float:
+        """How long the call took, retries included."""
+
+    @property
+    def input_tokens(self) -> int:
+        """Prompt tokens."""
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens."""
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made."""
+
+    @property
+    def attempts(self) -> int:
+        """Attempts made by the retry layer."""
+
+    @property
+    def outcome(self) -> str:
+        """``ok`` or ``error``."""
+
+    @property
+    def error(self) -> str | None:
+        """What went wrong, for a failed call."""
+
+    @property
+    def temperature(self) -> float | None:
+        """The sampling temperature asked for, if any."""
+
+    @property
+    def structured_output(self) -> str:
+        """How typed output was asked for (native, tool, prompted)."""
+
+    @property
+    def request_text(self) -> str | None:
+        """The exact prompt sent, when kept."""
+
+    @property
+    def response_text(self) -> str | None:
+        """The exact answer received, when kept."""
+
 
 # Rows read per statement when filling references (well under every backend's bind limit).
 _ID_BATCH = 500
@@ -40,7 +106,7 @@ _ID_BATCH = 500
 
 def record_llm_calls(
     session: Session,
-    records: Iterable[LLMCallRecord],
+    records: Iterable[CallToRecord],
     *,
     source_id: str | None = None,
     operation_id: str | None = None,
@@ -62,7 +128,7 @@ def record_llm_calls(
     index = _payloads.ChunkIndex(stored_chunks or {})
     rows = [
         LLMCall(
-            purpose=record.purpose.value,
+            purpose=str(record.purpose),
             model=record.model,
             source_id=source_id,
             operation_id=operation_id,
@@ -235,3 +301,18 @@ def call_totals(session: Session, *, source_id: str | None = None) -> CallTotals
         latency_seconds=float(latency),
         errors=int(errors),
     )
+
+
+def list_logged_calls(
+    session: Session, *, source_id: str | None = None, limit: int | None = None
+) -> list[LoggedCall]:
+    """The most recent ``limit`` calls (all without a limit), shown oldest first."""
+    statement = select(LLMCall).order_by(LLMCall.started_at.desc(), LLMCall.id.desc())
+    if source_id is not None:
+        statement = statement.where(LLMCall.source_id == source_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = list(session.scalars(statement))
+    rows.reverse()
+    # The public result's fields are a subset of the row's columns: read them by name.
+    return [LoggedCall.model_validate(row, from_attributes=True) for row in rows]

@@ -1,0 +1,227 @@
+"""The SQL of categories: the tree, its limits, creating categories and pruning empty ones.
+
+One row type, :class:`CategoryRow`, is what every reader of the tree gets
+(ingestion's placement, the query's traversal, browsing). Every function takes
+a session inside the caller's transaction; nothing here commits, and every
+value reaches the database as a bound parameter. Orders are total (level,
+then id), so the same database always gives the same tree.
+
+The limits rows double as the ingestion lock: :func:`lock_for_ingest`, the
+first statement of a write transaction, writes the configured limits into
+``category_limits``, which locks those rows until commit on PostgreSQL and
+MySQL (row locks) and takes SQLite's single write lock. Writers of the same
+database therefore run one at a time, and every read after the lock sees what
+the previous writer committed (on MySQL the REPEATABLE READ snapshot starts at
+the first plain read, which comes after the lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from memoir_ai.database.models import Category, CategoryLimit, Chunk
+from memoir_ai.results import CategoryNode, CategoryTree
+
+__all__ = [
+    "CategoryRow",
+    "NewCategory",
+    "categories_at_level",
+    "category_paths",
+    "children_of",
+    "ensure_category_limits",
+    "insert_categories",
+    "load_categories",
+    "load_category_tree",
+    "lock_for_ingest",
+    "prune_empty",
+]
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """A stored category: id, name, level and parent (None at level 1)."""
+
+    id: int
+    name: str
+    level: int
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class NewCategory:
+    """A category to create; its parent is an index into the same list or a stored id."""
+
+    name: str
+    level: int
+    parent_id: int | None = None
+    parent_index: int | None = None
+
+
+_COLUMNS = (Category.id, Category.name, Category.level, Category.parent_id)
+
+
+def _rows(statement: Select[int, str, int, int | None], session: Session) -> list[CategoryRow]:
+    return [
+        CategoryRow(id_, name, level, parent_id)
+        for id_, name, level, parent_id in session.execute(statement)
+    ]
+
+
+def load_categories(session: Session) -> list[CategoryRow]:
+    """Every category, parents before children (level, then id)."""
+    return _rows(select(*_COLUMNS).order_by(Category.level, Category.id), session)
+
+
+def categories_at_level(session: Session, level: int) -> list[CategoryRow]:
+    """Every category at ``level``, by id."""
+    return _rows(select(*_COLUMNS).where(Category.level == level).order_by(Category.id), session)
+
+
+def children_of(session: Session, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
+    """The children of each parent, by id, in one read; parents without children map to []."""
+    found: dict[int, list[CategoryRow]] = {parent_id: [] for parent_id in parent_ids}
+    if not parent_ids:
+        return found
+    statement = (
+        select(*_COLUMNS)
+        .where(Category.parent_id.in_(sorted(set(parent_ids))))
+        .order_by(Category.parent_id, Category.id)
+    )
+    for row in _rows(statement, session):
+        if row.parent_id is not None:
+            found[row.parent_id].append(row)
+    return found
+
+
+def category_paths(categories: Sequence[CategoryRow]) -> dict[int, tuple[str, ...]]:
+    """Category id → names from level 1 down to it."""
+    paths: dict[int, tuple[str, ...]] = {}
+    for category in sorted(categories, key=lambda c: c.level):
+        above = paths.get(category.parent_id, ()) if category.parent_id is not None else ()
+        paths[category.id] = (*above, category.name)
+    return paths
+
+
+def load_category_tree(session: Session) -> CategoryTree:
+    """The tree with chunk counts; siblings in name order."""
+    categories = load_categories(session)
+    direct: dict[int, int] = {
+        category_id: int(count)
+        for category_id, count in session.execute(
+            select(Chunk.category_id, func.count(Chunk.id)).group_by(Chunk.category_id)
+        )
+    }
+    children: dict[int | None, list[int]] = {}
+    by_id = {category.id: category for category in categories}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category.id)
+
+    def build(category_id: int) -> CategoryNode:
+        category = by_id[category_id]
+        kids = tuple(
+            sorted(
+                (build(child) for child in children.get(category_id, [])),
+                key=lambda node: (node.name.casefold(), node.id),
+            )
+        )
+        own = direct.get(category_id, 0)
+        return CategoryNode(
+            id=category.id,
+            name=category.name,
+            level=category.level,
+            parent_id=category.parent_id,
+            chunk_count=own,
+            total_chunks=own + sum(kid.total_chunks for kid in kids),
+            children=kids,
+        )
+
+    roots = sorted(
+        (build(root) for root in children.get(None, [])),
+        key=lambda node: (node.name.casefold(), node.id),
+    )
+    return CategoryTree(roots=tuple(roots))
+
+
+def ensure_category_limits(session: Session, limits: Mapping[int, int]) -> None:
+    """Create the missing ``category_limits`` rows (their values are set by the lock).
+
+    Run it in its own transaction before writing: two processes may insert the
+    same row at once, and the loser simply finds it there.
+    """
+    present = set(session.scalars(select(CategoryLimit.level)))
+    for level, maximum in sorted(limits.items()):
+        if level in present:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(CategoryLimit(level=level, max_categories=maximum))
+        except IntegrityError:
+            pass  # another writer created it first
+
+
+def lock_for_ingest(session: Session, limits: Mapping[int, int]) -> None:
+    """Store ``limits`` and hold the ingestion lock until the transaction ends.
+
+    Must be the first statement of the write transaction (see the module docstring).
+    """
+    for level, maximum in sorted(limits.items()):
+        session.execute(
+            update(CategoryLimit)
+            .where(CategoryLimit.level == level)
+            .values(max_categories=maximum)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def insert_categories(session: Session, categories: Sequence[NewCategory]) -> list[int]:
+    """Create ``categories`` (each parent listed before its children); return their ids in order.
+
+    One flush per level: a child needs its parent's id.
+    """
+    created: dict[int, Category] = {}
+    for level in sorted({category.level for category in categories}):
+        batch: dict[int, Category] = {}
+        for index, category in enumerate(categories):
+            if category.level != level:
+                continue
+            parent_id = (
+                created[category.parent_index].id
+                if category.parent_index is not None
+                else category.parent_id
+            )
+            batch[index] = Category(
+                name=category.name,
+                level=category.level,
+                parent_id=parent_id,
+                parent_level=None if parent_id is None else category.level - 1,
+                metadata_={},
+            )
+        session.add_all(batch.values())
+        session.flush()
+        created.update(batch)
+    return [created[index].id for index in range(len(categories))]
+
+
+def prune_empty(session: Session, category_ids: set[int]) -> None:
+    """Delete the given categories and their ancestors once they hold no chunk and no child."""
+    candidates = set(category_ids)
+    while candidates:
+        child = Category.__table__.alias("child")
+        empty = list(
+            session.execute(
+                select(Category.id, Category.parent_id).where(
+                    Category.id.in_(sorted(candidates)),
+                    ~exists().where(Chunk.category_id == Category.id),
+                    ~exists().where(child.c.parent_id == Category.id),
+                )
+            )
+        )
+        if not empty:
+            return
+        session.execute(delete(Category).where(Category.id.in_([row[0] for row in empty])))
+        candidates = {row[1] for row in empty if row[1] is not None}
