@@ -18,7 +18,9 @@ import logging
 from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from memoir_ai.errors import ConfigurationError, DatabaseError, ValidationError
+from memoir_ai._browsing import BrowsingMethods
+from memoir_ai._helper_methods import HelperMethods
+from memoir_ai.errors import ConfigurationError, DatabaseError
 
 # Everything heavy (SQLAlchemy, pydantic-ai, the pipelines) loads when an instance
 # first needs it, so that ``from memoir_ai import MemoirAI`` stays cheap.
@@ -27,31 +29,19 @@ if TYPE_CHECKING:
 
     from memoir_ai.config import MemoirAIConfig
     from memoir_ai.database.engine import DatabaseManager
-    from memoir_ai.helpers.compose import HelperFields
-    from memoir_ai.helpers.service import ContextualHelperService, HelperPreview
     from memoir_ai.ingest.pipeline import IngestPipeline
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.agents import AgentFactory
     from memoir_ai.llm.models import StructuredOutput
     from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
     from memoir_ai.query.wording import QueryWording
-    from memoir_ai.results import (
-        CallTotals,
-        CategoryTree,
-        ChunkDetail,
-        DatabaseInfo,
-        LoggedCall,
-        LoggedCallDetail,
-        SourceSummary,
-        StoredHelper,
-    )
 
 __all__ = ["MemoirAI"]
 
 logger = logging.getLogger(__name__)
 
 
-class MemoirAI:
+class MemoirAI(BrowsingMethods, HelperMethods):
     """An explainable long-term memory in one SQL database.
 
     Pass a :class:`~memoir_ai.config.MemoirAIConfig`, or its fields as keyword
@@ -103,10 +93,6 @@ class MemoirAI:
                 settings, model=self._llm, output_mode=_output_mode(remembered)
             )
         return self._agents
-
-    @property
-    def _model_name(self) -> str:
-        return self._llm.model_name if self._llm is not None else self.config.model_name
 
     async def _remember_output_mode(self) -> None:
         """Keep the output mode that worked, so the next run starts with it (``auto`` only)."""
@@ -281,237 +267,11 @@ class MemoirAI:
         """Close the connections."""
         self.close()
 
-    # -- browsing and maintaining the memory ---------------------------------------------
-
-    def get_category_tree(self) -> CategoryTree:
-        """The category tree with the ids, names, levels and chunk counts of every node."""
-        from memoir_ai.database.categories import load_category_tree
-        from memoir_ai.ingest.fill import level_fill
-
-        config = self._memory.open_for_reading()
-        tree = self.database.run(load_category_tree, doing="reading the category tree")
-        counts: dict[int, int] = {}
-        for _, node in tree.walk():
-            counts[node.level] = counts.get(node.level, 0) + 1
-        limits = {
-            level: config.category_limit(level) for level in range(1, config.hierarchy_depth + 1)
-        }
-        return tree.model_copy(update={"levels": level_fill(counts, limits)})
-
-    def get_database_info(self) -> DatabaseInfo:
-        """Where the memory lives, whether its schema is current, and how much it holds.
-
-        Only reads: a database that was never initialized is reported as such
-        (``schema_valid`` False, ``current_revision`` None), not created.
-        """
-        from memoir_ai.database.migration_manager import MigrationManager
-        from memoir_ai.results import DatabaseInfo
-
-        report = MigrationManager(
-            self.config, engine=self.database.engine
-        ).validate_database_schema()
-        stored = self._memory.stored_settings() if report.current_revision else None
-        return DatabaseInfo(
-            database_url=self.database.masked_url,
-            model=self._model_name,
-            hierarchy_depth=stored.hierarchy_depth if stored else self.config.hierarchy_depth,
-            schema_valid=report.is_valid,
-            current_revision=report.current_revision,
-            head_revision=report.head_revision,
-            pending_migrations=tuple(report.pending_migrations),
-            row_counts={
-                table.name: table.row_count
-                for table in report.table_info
-                if table.exists and table.row_count is not None
-            },
-            problems=tuple(report.problems),
-            level_fill=self.get_category_tree().levels if report.is_valid else (),
-        )
-
-    def list_sources(self) -> list[SourceSummary]:
-        """Every stored source (id, title, chunk and token counts, helper version), oldest first."""
-        from memoir_ai.database.sources import list_sources
-
-        self._memory.open_for_reading()
-        return self.database.run(list_sources, doing="listing the sources")
-
-    def get_chunk(self, chunk_id: int) -> ChunkDetail:
-        """One stored chunk with its category path, source and character offsets.
-
-        Raises:
-            ValidationError: no chunk has that id.
-        """
-        from memoir_ai.database.chunks import get_chunk
-
-        self._memory.open_for_reading()
-        chunk = self.database.run(
-            lambda session: get_chunk(session, chunk_id), doing=f"reading chunk {chunk_id}"
-        )
-        if chunk is None:
-            raise ValidationError(
-                f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
-                remedy="use the id of a chunk of a query result (QueryResult.chunks) or of "
-                "list_chunks(source_id).",
-            )
-        return chunk
-
-    def list_chunks(self, source_id: str) -> list[ChunkDetail]:
-        """The chunks of one source, in text order, with their ids and category paths.
-
-        Raises:
-            ValidationError: no source is stored under ``source_id``.
-        """
-        from memoir_ai.database.chunks import source_chunks
-
-        self._memory.open_for_reading()
-        chunks = self.database.run(
-            lambda session: source_chunks(session, source_id),
-            doing=f"reading the chunks of {source_id!r}",
-        )
-        if not chunks:
-            raise ValidationError(
-                f"There is no source {source_id!r} in {self.database.masked_url}.",
-                remedy="use a source id of list_sources().",
-            )
-        return chunks
-
-    def delete_source(self, source_id: str) -> int:
-        """Delete a source atomically; return how many chunks went with it.
-
-        Its chunks, its contextual helper with every version, the source row
-        and the categories left empty go in one transaction. The audit log of
-        LLM calls is kept: it records what was spent.
-
-        Raises:
-            ValidationError: no source is stored under ``source_id``.
-        """
-        from memoir_ai.database.sources import checked_source_id, remove_source
-
-        source_id = checked_source_id(source_id)
-        self._memory.open_for_changes()  # a missing database is refused, not created
-        removed = self.database.run(
-            lambda session: remove_source(session, source_id),
-            doing=f"deleting source {source_id!r}",
-        )
-        if removed is None:
-            raise ValidationError(
-                f"There is no source {source_id!r} in {self.database.masked_url}.",
-                remedy="list the stored sources with `memoir sources` (or list_sources()).",
-            )
-        logger.info("Deleted source %r and its %d chunk(s).", source_id, removed)
-        return removed
-
-    def llm_calls(self, source_id: str | None = None, limit: int | None = None) -> list[LoggedCall]:
-        """The recorded LLM calls (the most recent ``limit``, all by default), oldest first."""
-        from memoir_ai.database.calls import list_logged_calls
-
-        if limit is not None and limit < 1:
-            raise ValidationError(
-                f"limit must be a positive number of calls, got {limit}.",
-                remedy="pass a limit of 1 or more, or None for every call.",
-            )
-        self._memory.open_for_reading()
-        return self.database.run(
-            lambda session: list_logged_calls(session, source_id=source_id, limit=limit),
-            doing="reading the call log",
-        )
-
-    def llm_call(self, call_id: int) -> LoggedCallDetail:
-        """One recorded call with the exact prompt it sent and the answer it got.
-
-        Raises:
-            ValidationError: no call has that id.
-            DatabaseError: its stored payload cannot be read back (changed outside memoir-ai).
-        """
-        from memoir_ai.database.calls import load_call_detail
-
-        self._memory.open_for_reading()
-        with self.database.session() as session:
-            detail = load_call_detail(session, call_id)
-        if detail is None:
-            raise ValidationError(
-                f"There is no LLM call with id {call_id} in {self.database.masked_url}.",
-                remedy="list the recorded calls and their ids with `memoir log` (or llm_calls()).",
-            )
-        return detail
-
-    def llm_call_totals(self, source_id: str | None = None) -> CallTotals:
-        """Calls, tokens in and out, latency and errors summed over the log (or one source)."""
-        from memoir_ai.database.calls import call_totals
-
-        self._memory.open_for_reading()
-        return self.database.run(
-            lambda session: call_totals(session, source_id=source_id),
-            doing="summing the call log",
-        )
-
-    async def regenerate_contextual_helper(
-        self, source_id: str, *, file_name: str | None = None
-    ) -> StoredHelper:
-        """Have the model write a new version of the helper of ``source_id`` from its chunks.
-
-        The new version overrides the current one (even a user-provided one,
-        which stays in the history); it returns the helper now in force.
-
-        Raises:
-            ValidationError: nothing is stored for ``source_id``.
-        """
-        import asyncio
-
-        await asyncio.to_thread(self._memory.open_for_changes)  # needs stored chunks anyway
-        outcome = await self._helpers().regenerate_helper(source_id, file_name=file_name)
-        return outcome.helper
-
-    def regenerate_contextual_helper_sync(
-        self, source_id: str, *, file_name: str | None = None
-    ) -> StoredHelper:
-        """:meth:`regenerate_contextual_helper` for synchronous code."""
-        return _run_sync(self.regenerate_contextual_helper(source_id, file_name=file_name))
-
-    def get_contextual_helper(self, source_id: str) -> StoredHelper | None:
-        """The helper in force for ``source_id``, or None when it has none."""
-        self._memory.open_for_reading()
-        return self._helpers().get_helper(source_id)
-
-    def contextual_helper_history(self, source_id: str) -> list[StoredHelper]:
-        """Every version of the helper of ``source_id``, oldest first (empty if none)."""
-        self._memory.open_for_reading()
-        return self._helpers().helper_history(source_id)
-
-    def preview_contextual_helper(self, fields: HelperFields) -> HelperPreview:
-        """Check a user's helper fields and compose the helper text; nothing is written.
-
-        Raises:
-            ValidationError: a date that is not ISO 8601, a description over 200
-                tokens, or an over-long author, topic or title (the message says which).
-        """
-        return self._helpers().preview_user_helper(fields)
-
-    def set_contextual_helper(self, source_id: str, helper: HelperFields | str) -> StoredHelper:
-        """Store a user's helper for ``source_id`` as its next version, overriding any other.
-
-        ``helper`` is the user's fields (composed as :meth:`preview_contextual_helper`
-        shows) or the finished text (at most 300 tokens).
-
-        Raises:
-            ValidationError: an empty source id, or a helper that breaks its limits.
-        """
-        self._memory.open_for_changes()  # a missing database is refused, not created
-        return self._helpers().set_user_helper(source_id, helper)
-
     def count_tokens(self, text: str) -> int:
         """The number of tokens of ``text`` for the configured model (its own tokenizer)."""
         from memoir_ai.text.tokens import get_token_counter
 
         return get_token_counter(self.config.model_name).count(text)
-
-    def _helpers(self) -> ContextualHelperService:
-        from memoir_ai.helpers.service import ContextualHelperService
-        from memoir_ai.text.tokens import get_token_counter
-
-        return ContextualHelperService(
-            self.database, self.agents, get_token_counter(self.config.model_name)
-        )
 
 
 _T = TypeVar("_T")
