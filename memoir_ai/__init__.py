@@ -17,6 +17,7 @@ from memoir_ai.errors import (
     LLMError,
     MemoirAIError,
     MigrationError,
+    NotFoundError,
     QueryError,
     SourceChangedError,
     SourceCollisionError,
@@ -25,6 +26,7 @@ from memoir_ai.errors import (
 
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.front_doors import CallLog, SourceDeleted
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.memoir import MemoirAI
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CallLog",
     "CallTotals",
     "CategoryNode",
     "CategoryPath",
@@ -77,6 +80,7 @@ __all__ = [
     "MemoirAIConfig",
     "MemoirAIError",
     "MigrationError",
+    "NotFoundError",
     "PromptLimitingStrategy",
     "QueryCall",
     "QueryError",
@@ -86,6 +90,7 @@ __all__ = [
     "QueryWording",
     "SourceChangedError",
     "SourceCollisionError",
+    "SourceDeleted",
     "SourceSummary",
     "StoredHelper",
     "TraceChoice",
@@ -153,6 +158,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import results
 
         return getattr(results, name)
+    if name in ("CallLog", "SourceDeleted"):
+        from memoir_ai import front_doors
+
+        return getattr(front_doors, name)
     if name == "IngestResult":
         from memoir_ai.ingest.results import IngestResult
 
