@@ -10,6 +10,7 @@ import pytest
 import typer
 
 from memoir_ai import MemoirAIConfig
+from memoir_ai.config import ServerConfig
 from memoir_ai.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,8 @@ def test_the_configuration_table_lists_every_field() -> None:
         row = next((r for r in rows if r.startswith(f"| `{name}`")), None)
         assert row is not None, f"{name} is missing from the configuration table"
         assert f"`MEMOIR_{name.upper()}`" in row
+    for name in ServerConfig.model_fields:  # the network front doors' own table
+        assert f"| `MEMOIR_{name.upper()}`" in README, f"MEMOIR_{name.upper()} is not described"
 
 
 @pytest.mark.parametrize(
