@@ -10,8 +10,8 @@ import pytest
 import typer
 
 from memoir_ai import MemoirAIConfig
-from memoir_ai.config import ServerConfig
 from memoir_ai.cli.main import app
+from memoir_ai.config import ServerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text("utf-8")

@@ -12,16 +12,21 @@ stored source is whole.
 from __future__ import annotations
 
 import signal
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio
+import anyio.to_thread
+import httpx
 import pytest
 
 from benchmarks.serve_load import LoadReport, check_stored, run_load, seed
-from tests.http_servers import serve_process
+from tests.http_servers import serve_in_thread, serve_process
 
 LATENCY = {"MEMOIR_OFFLINE_LATENCY": "0.1"}
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -61,3 +66,45 @@ def test_sigterm_mid_load_leaves_no_partial_source(database_url: str, tmp_path: 
     assert report.errors
     assert check_stored(database_url, report.acknowledged, {**report.sent, **seeded}) == []
     assert "Traceback" not in log.read_text("utf-8")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_an_ingest_waiting_on_the_model_blocks_no_other_request(database_url: str) -> None:
+    """The model is held at a gate: while an ingest waits there, reads are answered."""
+    from pydantic_ai.messages import ModelMessage, ModelResponse
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    from memoir_ai import MemoirAI
+    from memoir_ai.api import create_app
+    from memoir_ai.config import ServerConfig
+    from memoir_ai.llm.offline import OfflineResponder
+
+    entered, release = threading.Event(), threading.Event()
+    responder = OfflineResponder()
+
+    async def gated(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        entered.set()
+        await anyio.to_thread.run_sync(release.wait)
+        return await responder(messages, info)
+
+    text = (SAMPLES / "astronomy" / "moon-phases.md").read_text("utf-8")
+    with MemoirAI(database_url=database_url, llm=FunctionModel(gated)) as memoir:
+        memoir.initialize()
+        with (
+            serve_in_thread(create_app(memoir, ServerConfig(api_token=None))) as base,
+            httpx.Client(base_url=base, timeout=120) as client,
+            ThreadPoolExecutor(1) as pool,
+        ):
+            ingest = pool.submit(
+                client.post, "/api/sources", json={"text": text, "source_id": "moon"}
+            )
+            try:
+                assert entered.wait(timeout=60), "the ingest never reached the model"
+                for path in ("/healthz", "/api/sources", "/api/tree", "/api/info", "/api/calls"):
+                    assert client.get(path).status_code == 200, path
+                assert client.get("/api/sources").json() == []  # not stored before it is done
+                assert not ingest.done()
+            finally:
+                release.set()
+            assert ingest.result(timeout=120).status_code == 201
+            assert [s["source_id"] for s in client.get("/api/sources").json()] == ["moon"]
