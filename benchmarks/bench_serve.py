@@ -14,7 +14,8 @@ Figures: errors (any request not answered 2xx), acknowledged ingests missing or
 partial afterwards, p50/p99 latency of questions and ingests, throughput, and
 the model calls made against the lower bound the model latency sets: at most
 ``max_concurrency / latency`` = 80 calls a second, and a depth-3 one_shot
-question needs 4 calls one after the other (3 levels and the answer), 400 ms.
+question needs 4 calls one after the other (3 levels and the answer), 400 ms;
+and the server's CPU use, which says when the process itself is the limit.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ def _start(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
             time.sleep(0.2)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _calls(base: str) -> int:
     import httpx
 
@@ -100,7 +110,9 @@ def _measure(backend: str, url: str, folder: Path) -> list[Figure]:
     try:
         seeded = asyncio.run(seed(base))
         calls_before = asyncio.run(_calls(base))
+        cpu_before = _cpu_seconds(process.pid)
         report = asyncio.run(run_load(base, clients=CLIENTS, seconds=seconds))
+        cpu_after = _cpu_seconds(process.pid)
         calls = asyncio.run(_calls(base)) - calls_before
     finally:
         process.send_signal(signal.SIGTERM)
@@ -127,6 +139,9 @@ def _measure(backend: str, url: str, folder: Path) -> list[Figure]:
         "model_call_bound": round(bound_calls),
         "exit_code": process.returncode if process.returncode is not None else "running",
     }
+    cores = None
+    if cpu_before is not None and cpu_after is not None:
+        cores = (cpu_after - cpu_before) / report.seconds
     if "Traceback" in log.read_text("utf-8"):
         details["server_log"] = log.read_text("utf-8")[-1000:]
 
@@ -165,6 +180,13 @@ def _measure(backend: str, url: str, folder: Path) -> list[Figure]:
             "x",
             note=f"{calls} calls in {report.seconds:.0f} s; the bound is {CONCURRENCY} at a "
             f"time x {1 / LATENCY:.0f}/s = {bound_calls:.0f}",
+        ),
+        Figure(
+            f"server CPU {label}",
+            cores,
+            "cores",
+            note="CPU time of the server process / wall time of the load; near 1 means one "
+            "Python process is the limit (the offline stand-in computes on the event loop)",
         ),
     ]
 
