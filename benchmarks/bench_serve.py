@@ -139,6 +139,8 @@ def _measure(backend: str, url: str, folder: Path) -> list[Figure]:
         "model_call_bound": round(bound_calls),
         "exit_code": process.returncode if process.returncode is not None else "running",
     }
+    per_request = calls / report.requests if report.requests else 0.0
+    bound_requests = CONCURRENCY / LATENCY / per_request if per_request else 0.0
     cores = None
     if cpu_before is not None and cpu_after is not None:
         cores = (cpu_after - cpu_before) / report.seconds
@@ -173,7 +175,12 @@ def _measure(backend: str, url: str, folder: Path) -> list[Figure]:
         ),
         Figure(f"ingest p50 {label}", ms(ingests, 0.5), "ms", note=f"{len(ingests)} ingests"),
         Figure(f"ingest p99 {label}", ms(ingests, 0.99), "ms"),
-        Figure(f"throughput {label}", report.requests / report.seconds, "requests/s"),
+        Figure(
+            f"throughput {label}",
+            report.requests / report.seconds,
+            "requests/s",
+            note=f"the model allows {bound_requests:.1f}/s at {per_request:.1f} calls a request",
+        ),
         Figure(
             f"model calls / bound {label}",
             calls / bound_calls,
