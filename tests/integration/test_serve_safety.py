@@ -168,3 +168,19 @@ def test_refuses_beyond_loopback_without_a_token(
     assert "0.0.0.0" in finished.stderr and "MEMOIR_API_TOKEN" in finished.stderr
     assert "Traceback" not in finished.stderr
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # nothing was opened
+
+
+def test_an_unreachable_database_is_503_with_its_password_masked(tmp_path: Path) -> None:
+    from tests.http_servers import free_port
+
+    url = f"postgresql+psycopg://memoir:hunter2-secret@127.0.0.1:{free_port()}/memoir"
+    settings = {"db_retry_attempts": 1, "db_retry_max_seconds": 1, "db_connect_timeout": 1}
+    with (
+        MemoirAI(database_url=url, **settings) as memoir,
+        serve_in_thread(create_app(memoir, ServerConfig(api_token=None))) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        for answer in (client.get("/api/sources"), client.get("/api/info")):
+            body = _refused(answer, 503)
+            assert "hunter2-secret" not in answer.text and "***" in body["error"], body
+        assert client.get("/healthz").status_code == 200  # the server itself is up
