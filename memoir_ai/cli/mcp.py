@@ -55,5 +55,5 @@ def mcp(
         ) from error
     if transport is TransportChoice.STREAMABLE_HTTP:
         check_host(host)
-    with open_memoir(ctx) as memoir:
+    with open_memoir(ctx, front_door="mcp") as memoir:
         serve(memoir, transport.value, host=host, port=port)
