@@ -35,6 +35,7 @@ from memoir_ai.database.models import Category, CategoryChange, CategoryLimit, C
 __all__ = [
     "ChangeRow",
     "apply_states",
+    "chunk_births",
     "chunk_counts",
     "chunks_in",
     "ensure_limit_rows",
@@ -90,11 +91,11 @@ def lock_tree(session: Session, depth: int) -> None:
 def load_tree(session: Session) -> dict[int, CategoryRow]:
     """Every category by id, parents before children."""
     rows = session.execute(
-        select(Category.id, Category.name, Category.level, Category.parent_id).order_by(
-            Category.level, Category.id
-        )
+        select(
+            Category.id, Category.name, Category.level, Category.parent_id, Category.created_at
+        ).order_by(Category.level, Category.id)
     )
-    return {row[0]: CategoryRow(row[0], row[1], row[2], row[3]) for row in rows}
+    return {row[0]: CategoryRow(row[0], row[1], row[2], row[3], row[4]) for row in rows}
 
 
 def chunk_counts(session: Session) -> dict[int, int]:
@@ -117,13 +118,29 @@ def chunks_in(session: Session, category_ids: Sequence[int]) -> dict[int, int]:
 
 def placements(session: Session, chunk_ids: Sequence[int]) -> dict[int, int]:
     """Chunk id → category id, for those of ``chunk_ids`` that exist."""
-    found: dict[int, int] = {}
+    return {
+        chunk_id: category_id for chunk_id, (category_id, _) in _chunks(session, chunk_ids).items()
+    }
+
+
+def chunk_births(session: Session, chunk_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """Chunk id → when it was stored, for those of ``chunk_ids`` that exist.
+
+    Tells a chunk from another that took its id after it was deleted.
+    """
+    return {chunk_id: born for chunk_id, (_, born) in _chunks(session, chunk_ids).items()}
+
+
+def _chunks(session: Session, chunk_ids: Sequence[int]) -> dict[int, tuple[int, dt.datetime]]:
+    found: dict[int, tuple[int, dt.datetime]] = {}
     ids = sorted(set(chunk_ids))
     for start in range(0, len(ids), 500):  # bounded IN lists on every backend
         rows = session.execute(
-            select(Chunk.id, Chunk.category_id).where(Chunk.id.in_(ids[start : start + 500]))
+            select(Chunk.id, Chunk.category_id, Chunk.created_at).where(
+                Chunk.id.in_(ids[start : start + 500])
+            )
         )
-        found.update({chunk_id: category_id for chunk_id, category_id in rows})
+        found.update({chunk_id: (category_id, born) for chunk_id, category_id, born in rows})
     return found
 
 
@@ -149,6 +166,7 @@ def apply_states(
                 parent_id=row.parent_id,
                 parent_level=None if row.parent_id is None else row.level - 1,
                 metadata_={},
+                created_at=row.created_at or utcnow(),
             )
         )
     changed = [

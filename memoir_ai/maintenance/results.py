@@ -42,6 +42,7 @@ class CategoryState(PublicResult):
     level: int
     parent_id: int | None
     path: tuple[str, ...]
+    created_at: dt.datetime | None = None
 
     def label(self) -> str:
         """The path as people read it: ``A > B > C``."""
@@ -49,10 +50,11 @@ class CategoryState(PublicResult):
 
 
 class ChunkPlacement(PublicResult):
-    """Where one chunk was filed at one moment."""
+    """Where one chunk was filed at one moment (``created_at``: when the chunk was stored)."""
 
     chunk_id: int
     category_id: int
+    created_at: dt.datetime | None = None
 
 
 class TreeState(PublicResult):

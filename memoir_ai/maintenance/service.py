@@ -17,6 +17,7 @@ left it; otherwise it says which row changed and how.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -160,13 +161,14 @@ class TreeMaintenance:
             plans.check_transition(tree, transition)
             sql.apply_states(session, transition.before, transition.after, transition.chunk_moves())
             after = Tree(_applied(tree.rows, transition.after), {}, self.depth)
+            births = sql.chunk_births(session, list(transition.chunks_before))
             return sql.record_change(
                 session,
                 operation=transition.operation,
                 front_door=self.front_door,
                 summary=transition.summary,
-                before=_state(tree, transition.before, transition.chunks_before),
-                after=_state(after, transition.after, transition.chunks_after),
+                before=_state(tree, transition.before, transition.chunks_before, births),
+                after=_state(after, transition.after, transition.chunks_after, births),
             )
 
         row = self.database.run(work, doing=doing)
@@ -218,7 +220,10 @@ def _applied(
 
 
 def _state(
-    tree: Tree, categories: Mapping[int, CategoryRow | None], chunks: Mapping[int, int]
+    tree: Tree,
+    categories: Mapping[int, CategoryRow | None],
+    chunks: Mapping[int, int],
+    births: Mapping[int, dt.datetime],
 ) -> dict[str, Any]:
     present = [row for row in categories.values() if row is not None]
     return TreeState(
@@ -229,11 +234,12 @@ def _state(
                 level=row.level,
                 parent_id=row.parent_id,
                 path=tree.path(row.id),
+                created_at=row.created_at,
             )
             for row in sorted(present, key=lambda r: (r.level, r.id))
         ),
         chunks=tuple(
-            ChunkPlacement(chunk_id=chunk, category_id=category)
+            ChunkPlacement(chunk_id=chunk, category_id=category, created_at=births.get(chunk))
             for chunk, category in sorted(chunks.items())
         ),
     ).to_json_data()
@@ -248,7 +254,7 @@ def _transition(change: ChangeRow) -> plans.Transition:
     def rows(state: TreeState) -> dict[int, CategoryRow | None]:
         found: dict[int, CategoryRow | None] = dict.fromkeys(tracked)
         for c in state.categories:
-            found[c.id] = CategoryRow(c.id, c.name, c.level, c.parent_id)
+            found[c.id] = CategoryRow(c.id, c.name, c.level, c.parent_id, c.created_at)
         return found
 
     return plans.Transition(
@@ -272,6 +278,11 @@ def _refuse_changed_rows(
             reasons.append(f"category id {category_id} exists again ({tree.label(category_id)!r})")
         elif expected is not None and now is None:
             reasons.append(f"category {expected.name!r} (id {category_id}) was deleted since")
+        elif expected is not None and now is not None and now.created_at != expected.created_at:
+            reasons.append(
+                f"category {expected.name!r} (id {category_id}) was deleted since, and id "
+                f"{category_id} now names another category ({tree.label(category_id)!r})"
+            )
         elif expected is not None and now != expected:
             reasons.append(
                 f"category id {category_id} was {expected.name!r} at level {expected.level} "
@@ -279,8 +290,11 @@ def _refuse_changed_rows(
                 f"under parent {now.parent_id if now else None}"
             )
     placed = sql.placements(session, list(transition.chunks_after))
+    births = sql.chunk_births(session, list(transition.chunks_after))
+    recorded = {p.chunk_id: p.created_at for p in TreeState.model_validate(change.after).chunks}
     for chunk_id, category_id in sorted(transition.chunks_after.items()):
-        if chunk_id not in placed:
+        born = recorded.get(chunk_id)
+        if chunk_id not in placed or (born is not None and births[chunk_id] != born):
             reasons.append(f"chunk {chunk_id} was deleted since (its source deleted or replaced)")
         elif placed[chunk_id] != category_id:
             reasons.append(f"chunk {chunk_id} was filed elsewhere since")
