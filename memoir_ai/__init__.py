@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from memoir_ai.errors import (
+    CategoryNotFoundError,
     ClassificationError,
     ConfigurationError,
     DatabaseConnectionError,
@@ -21,6 +22,7 @@ from memoir_ai.errors import (
     QueryError,
     SourceChangedError,
     SourceCollisionError,
+    TreeChangeError,
     ValidationError,
 )
 
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
     from memoir_ai.front_doors import CallLog, SourceDeleted
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.maintenance.results import (
+        CategoryChange,
+        CategoryState,
+        ChunkPlacement,
+        MergeProposal,
+        SkippedProposal,
+        TidyPlan,
+        TreeState,
+    )
     from memoir_ai.memoir import MemoirAI
     from memoir_ai.query.results import (
         CategoryPath,
@@ -61,10 +72,14 @@ __version__ = "0.1.0"
 __all__ = [
     "CallLog",
     "CallTotals",
+    "CategoryChange",
     "CategoryNode",
+    "CategoryNotFoundError",
     "CategoryPath",
+    "CategoryState",
     "CategoryTree",
     "ChunkDetail",
+    "ChunkPlacement",
     "ClassificationError",
     "ConfigurationError",
     "DatabaseConnectionError",
@@ -79,6 +94,7 @@ __all__ = [
     "MemoirAI",
     "MemoirAIConfig",
     "MemoirAIError",
+    "MergeProposal",
     "MigrationError",
     "NotFoundError",
     "PromptLimitingStrategy",
@@ -89,13 +105,17 @@ __all__ = [
     "QueryTrace",
     "QueryWording",
     "SourceChangedError",
+    "SkippedProposal",
     "SourceCollisionError",
     "SourceDeleted",
     "SourceSummary",
     "StoredHelper",
+    "TidyPlan",
     "TraceChoice",
     "TraceLevel",
     "TraceStep",
+    "TreeChangeError",
+    "TreeState",
     "UsedChunk",
     "ValidationError",
     "__version__",
@@ -115,6 +135,17 @@ _QUERY_NAMES = frozenset(
         "TraceLevel",
         "TraceStep",
         "UsedChunk",
+    }
+)
+_MAINTENANCE_NAMES = frozenset(
+    {
+        "CategoryChange",
+        "CategoryState",
+        "ChunkPlacement",
+        "MergeProposal",
+        "SkippedProposal",
+        "TidyPlan",
+        "TreeState",
     }
 )
 _RESULT_NAMES = frozenset(
@@ -154,6 +185,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai.query.wording import QueryWording
 
         return QueryWording
+    if name in _MAINTENANCE_NAMES:
+        from memoir_ai.maintenance import results as maintenance_results
+
+        return getattr(maintenance_results, name)
     if name in _RESULT_NAMES:
         from memoir_ai import results
 

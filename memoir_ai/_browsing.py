@@ -17,6 +17,7 @@ from memoir_ai.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
+    from sqlalchemy.orm import Session
 
     from memoir_ai.config import MemoirAIConfig
     from memoir_ai.database.engine import DatabaseManager
@@ -150,14 +151,18 @@ class BrowsingMethods:
         Raises:
             NotFoundError: no source is stored under ``source_id``.
         """
+        from memoir_ai.database.changes import lock_tree
         from memoir_ai.database.sources import checked_source_id, remove_source
 
         source_id = checked_source_id(source_id)
-        self._memory.open_for_changes()  # a missing database is refused, not created
-        removed = self.database.run(
-            lambda session: remove_source(session, source_id),
-            doing=f"deleting source {source_id!r}",
-        )
+        config = self._memory.open_for_changes()  # a missing database is refused, not created
+
+        def work(session: Session) -> int | None:
+            # It prunes categories: it waits for the tree's other writers like they do.
+            lock_tree(session, config.hierarchy_depth)
+            return remove_source(session, source_id)
+
+        removed = self.database.run(work, doing=f"deleting source {source_id!r}")
         if removed is None:
             raise NotFoundError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",

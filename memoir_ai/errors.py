@@ -10,7 +10,9 @@ it); ``str(error)`` joins both on one line, which is what the CLI prints.
     ├── ValidationError         user input is unusable (empty text, bad date, ...)
     │   ├── NotFoundError         no source, chunk or call has the id given
     │   ├── SourceChangedError    other text is stored under the source id (and no replace)
-    │   └── SourceCollisionError  another file's text is stored under the source id
+    │   ├── SourceCollisionError  another file's text is stored under the source id
+    │   ├── CategoryNotFoundError  a category id or path names no category (or several)
+    │   └── TreeChangeError       a change to the tree would break its rules, or cannot be undone
     ├── DatabaseError           the database failed or is in the wrong state
     │   ├── DatabaseConnectionError   the server cannot be reached (after retries)
     │   └── MigrationError            the schema cannot be created, upgraded or adopted
@@ -27,6 +29,7 @@ the front door rewrites the remedy from them, never from the message text.
 from __future__ import annotations
 
 __all__ = [
+    "CategoryNotFoundError",
     "ClassificationError",
     "ConfigurationError",
     "DatabaseConnectionError",
@@ -38,6 +41,7 @@ __all__ = [
     "QueryError",
     "SourceChangedError",
     "SourceCollisionError",
+    "TreeChangeError",
     "ValidationError",
 ]
 
@@ -106,6 +110,39 @@ class SourceCollisionError(ValidationError):
             remedy=f"pass another source_id for {origin}, or delete_source({source_id!r}) "
             "first if it is meant to take the old one's place.",
         )
+
+
+class CategoryNotFoundError(ValidationError):
+    """A category id or path names no category, or a path names several (``ambiguous``).
+
+    ``candidates`` lists the full paths a partial path matched, when it is ambiguous.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        remedy: str | None = None,
+        ambiguous: bool = False,
+        candidates: tuple[str, ...] = (),
+    ) -> None:
+        """Refuse a category reference; say which categories it could mean, if several."""
+        self.ambiguous = ambiguous
+        self.candidates = candidates
+        super().__init__(message, remedy=remedy)
+
+
+class TreeChangeError(ValidationError):
+    """A change to the tree would break one of its rules, or the last change cannot be undone.
+
+    ``conflict`` is True when the refusal comes from the tree as it is now
+    (rows changed since, a name taken by a sibling) rather than from the request.
+    """
+
+    def __init__(self, message: str, *, remedy: str | None = None, conflict: bool = False) -> None:
+        """Refuse a change of the tree, saying why and what to do instead."""
+        self.conflict = conflict
+        super().__init__(message, remedy=remedy)
 
 
 class DatabaseError(MemoirAIError):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from memoir_ai._browsing import BrowsingMethods
 from memoir_ai._helper_methods import HelperMethods
+from memoir_ai._maintenance_methods import MaintenanceMethods
 from memoir_ai.errors import ConfigurationError, DatabaseError
 
 # Everything heavy (SQLAlchemy, pydantic-ai, the pipelines) loads when an instance
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.agents import AgentFactory
     from memoir_ai.llm.models import StructuredOutput
+    from memoir_ai.maintenance.results import FrontDoor
     from memoir_ai.query.results import PromptLimitingStrategy, QueryResult, QueryStrategy
     from memoir_ai.query.wording import QueryWording
 
@@ -41,13 +43,15 @@ __all__ = ["MemoirAI"]
 logger = logging.getLogger(__name__)
 
 
-class MemoirAI(BrowsingMethods, HelperMethods):
+class MemoirAI(BrowsingMethods, HelperMethods, MaintenanceMethods):
     """An explainable long-term memory in one SQL database.
 
     Pass a :class:`~memoir_ai.config.MemoirAIConfig`, or its fields as keyword
     arguments (``database_url=..., model=..., hierarchy_depth=3, ...``), or
     both (keywords win). ``llm`` replaces the configured model with any
     pydantic-ai model object (a test fake, a configured provider model).
+    ``front_door`` says who is calling — ``python`` (the default), ``cli``,
+    ``mcp`` or ``http`` — and is recorded with every change made to the tree.
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class MemoirAI(BrowsingMethods, HelperMethods):
         config: MemoirAIConfig | None = None,
         *,
         llm: Model | None = None,
+        front_door: FrontDoor = "python",
         **settings: Any,
     ) -> None:
         """Check the settings; nothing connects until the first operation."""
@@ -71,6 +76,12 @@ class MemoirAI(BrowsingMethods, HelperMethods):
                 f"config must be a MemoirAIConfig, got {type(config).__name__}.",
                 remedy="pass MemoirAIConfig(...) or the settings as keyword arguments.",
             )
+        if front_door not in ("python", "cli", "mcp", "http"):
+            raise ConfigurationError(
+                f"front_door must be python, cli, mcp or http, got {front_door!r}.",
+                remedy="leave it out in Python code; each front door passes its own name.",
+            )
+        self.front_door: FrontDoor = front_door
         self.config = config
         self.database: DatabaseManager = DatabaseManager(config)
         self._llm = llm

@@ -18,14 +18,18 @@ import typer
 from memoir_ai.cli._output import CliOptions
 
 if TYPE_CHECKING:
+    from memoir_ai.maintenance.results import FrontDoor
     from memoir_ai.memoir import MemoirAI
 
 __all__ = ["open_memoir"]
 
 
 @contextmanager
-def open_memoir(ctx: typer.Context) -> Iterator[MemoirAI]:
+def open_memoir(ctx: typer.Context, *, front_door: FrontDoor = "cli") -> Iterator[MemoirAI]:
     """The memory of ``--db`` / ``MEMOIR_DATABASE_URL``, closed afterwards.
+
+    ``front_door`` is recorded with the changes made to the tree (``memoir mcp``
+    passes ``mcp``: its changes come from its clients).
 
     Raises:
         ConfigurationError: the URL names an in-memory SQLite database, whose
@@ -43,7 +47,7 @@ def open_memoir(ctx: typer.Context) -> Iterator[MemoirAI]:
             remedy="use a file (--db sqlite:///memoir.db) or a server; in-memory databases "
             "are for the Python API, where they live as long as the MemoirAI object.",
         )
-    memoir = MemoirAI(config)
+    memoir = MemoirAI(config, front_door=front_door)
     try:
         yield memoir
     finally:

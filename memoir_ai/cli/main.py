@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
+from memoir_ai.cli.category import category_app, chunk_app
 from memoir_ai.cli.db import db_app
 from memoir_ai.cli.doctor import doctor
 from memoir_ai.cli.helper import helper_app
@@ -34,6 +35,7 @@ from memoir_ai.cli.mcp import mcp
 from memoir_ai.cli.query import query
 from memoir_ai.cli.serve import serve
 from memoir_ai.cli.sources import show, sources_app
+from memoir_ai.cli.tidy import tidy
 from memoir_ai.cli.tree import tree
 from memoir_ai.errors import MemoirAIError
 
@@ -109,6 +111,9 @@ app.command("show")(show)
 app.command("log")(log)
 app.command("doctor")(doctor)
 app.command("mcp")(mcp)
+app.add_typer(category_app, name="category")
+app.add_typer(chunk_app, name="chunk")
+app.command("tidy")(tidy)
 app.command("serve")(serve)
 
 

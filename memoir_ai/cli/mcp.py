@@ -61,5 +61,5 @@ def mcp(
     settings = ServerConfig()
     if transport is TransportChoice.STREAMABLE_HTTP:
         check_host(host, settings)  # before anything is opened
-    with open_memoir(ctx) as memoir:
+    with open_memoir(ctx, front_door="mcp") as memoir:
         serve(memoir, transport.value, host=host, port=port, settings=settings)

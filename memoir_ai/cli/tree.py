@@ -30,6 +30,9 @@ def tree(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the tree as JSON (ids, names, levels, counts).")
     ] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", help="Show each category's id (for `memoir category`).")
+    ] = False,
 ) -> None:
     """Show the category tree: every category with the number of chunks filed under it."""
     with open_memoir(ctx) as memoir:
@@ -42,7 +45,7 @@ def tree(
     if not category_tree.roots:
         typer.echo("The memory is empty: file texts into it with `memoir ingest PATH`.")
         return
-    typer.echo("\n".join(tree_lines(category_tree)))
+    typer.echo("\n".join(tree_lines(category_tree, ids=ids)))
     if category_tree.levels:
         typer.echo(fill_line(category_tree))
 
@@ -58,7 +61,7 @@ def fill_line(category_tree: CategoryTree) -> str:
     return "Levels: " + ", ".join(said(fill) for fill in category_tree.levels)
 
 
-def tree_lines(category_tree: CategoryTree) -> list[str]:
+def tree_lines(category_tree: CategoryTree, *, ids: bool = False) -> list[str]:
     """The tree as text lines with guides, as ``memoir tree`` prints it.
 
     Written out directly rather than through rich: a tree of 10,000 categories
@@ -72,8 +75,9 @@ def tree_lines(category_tree: CategoryTree) -> list[str]:
     ]
     while stack:
         node, prefix, last = stack.pop()
+        shown = f" [id {node.id}]" if ids else ""
         lines.append(
-            f"{prefix}{'└── ' if last else '├── '}{node.name} ({_chunks(node.total_chunks)})"
+            f"{prefix}{'└── ' if last else '├── '}{node.name} ({_chunks(node.total_chunks)}){shown}"
         )
         below = prefix + ("    " if last else "│   ")
         count = len(node.children)

@@ -17,6 +17,7 @@ the first plain read, which comes after the lock).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -44,12 +45,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CategoryRow:
-    """A stored category: id, name, level and parent (None at level 1)."""
+    """A stored category: id, name, level and parent (None at level 1).
+
+    ``created_at`` is read only by the changes of :mod:`.changes`: it tells a
+    category from another that took its id after it was deleted.
+    """
 
     id: int
     name: str
     level: int
     parent_id: int | None
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ __all__ = [
     "MAX_LEVEL",
     "Base",
     "Category",
+    "CategoryChange",
     "CategoryLimit",
     "Chunk",
     "ContextualHelper",
@@ -430,3 +431,30 @@ def guard_hierarchy_depth(session: Session, _flush: UOWTransaction, _instances: 
     depth = session.info.get(HIERARCHY_DEPTH_KEY)
     if isinstance(depth, int):
         check_hierarchy_depth([*session.new, *session.dirty], depth, session)
+
+
+class CategoryChange(Base):
+    """One change a person made to the tree, with the rows before and after (revision 0006).
+
+    ``before`` and ``after`` hold the state of every category and chunk the
+    change touched (see :mod:`memoir_ai.database.changes`), so that the change
+    can be shown, and undone exactly while those rows still read as ``after``.
+    ``front_door`` says where it came from (python, cli, mcp, http).
+    """
+
+    __tablename__ = "category_changes"
+    __table_args__ = (
+        Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # rename, merge, move, move_chunks or delete_empty.
+    operation: Mapped[str] = mapped_column(String(32))
+    front_door: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    undone_by: Mapped[str | None] = mapped_column(String(16))

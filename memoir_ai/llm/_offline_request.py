@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["OfflineRequest", "parse_request"]
 
-RequestKind = Literal["helper", "classify", "classify_paths", "select", "summarize", "answer"]
+RequestKind = Literal[
+    "helper", "classify", "classify_paths", "select", "summarize", "answer", "curate"
+]
 DEFAULT_SUMMARY_CHARS = 200
 
 
@@ -53,6 +55,7 @@ class OfflineRequest:
     title: str | None = None
     file_name: str | None = None
     headers: list[str] = field(default_factory=list)
+    siblings: list[typed.CurationCandidate] = field(default_factory=list)
 
     def summary_targets(self) -> list[tuple[int, str, int]]:
         """(id, text, character target) of each chunk to summarize."""
@@ -113,6 +116,10 @@ def _read_inputs(request: OfflineRequest, found: typed.PromptInputs) -> None:
             request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
             request.targets = {chunk.id: chunk.target_chars for chunk in found.chunks}
             request.question = found.query or ""
+        case typed.CurationInputs():
+            request.siblings = list(found.siblings)
+            request.level = found.level
+            request.parent_path = list(found.parent_path)
         case typed.AnswerInputs():
             request.chunks = [(chunk.id, chunk.text) for chunk in found.chunks]
             request.question = found.query
@@ -130,6 +137,8 @@ def _kind(schema: Mapping[str, Any] | None) -> RequestKind:
         return "select"
     if "summaries" in properties:
         return "summarize"
+    if "merges" in properties:
+        return "curate"
     if "topic" in properties and "summary" in properties:
         return "helper"
     return "answer"

@@ -22,6 +22,8 @@ __all__ = [
     "AnswerInputs",
     "CandidateCategory",
     "ClassificationInputs",
+    "CurationCandidate",
+    "CurationInputs",
     "HelperInputs",
     "PathClassificationInputs",
     "PromptChunk",
@@ -135,6 +137,25 @@ class AnswerInputs:
     helpers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CurationCandidate:
+    """A sibling category offered for curation: its name, chunks, and their content words."""
+
+    name: str
+    chunk_count: int
+    keywords: tuple[str, ...] = ()
+    sample: str = ""
+
+
+@dataclass(frozen=True)
+class CurationInputs:
+    """The children of one parent (``parent_path``; empty: the top level), to find duplicates."""
+
+    siblings: tuple[CurationCandidate, ...]
+    level: int
+    parent_path: tuple[str, ...] = ()
+
+
 PromptInputs = (
     HelperInputs
     | ClassificationInputs
@@ -142,6 +163,7 @@ PromptInputs = (
     | SelectionInputs
     | SummaryInputs
     | AnswerInputs
+    | CurationInputs
 )
 """The inputs of any prompt."""
 

@@ -23,6 +23,9 @@ typed inputs of :mod:`memoir_ai.llm.inputs` the request carries, never the prose
   original order, within the character target (never over it).
 - **answer**: extractive: the sentences sharing most words with the question,
   citing the chunks they come from.
+- **curate**: siblings whose names have the same content words ("Linux & Util"
+  and "Util & Linux"), or share a name word and most of their chunks' content
+  words, are proposed for merging (see :mod:`~memoir_ai.llm._offline_curate`).
 
 Same prompt, same answer: there is no randomness and no state between calls.
 ``latency_seconds`` makes every call take a fixed time, for benchmarks.
@@ -105,6 +108,10 @@ def respond(request: OfflineRequest) -> dict[str, Any]:
             return {"categories": _select(request)}
         case "summarize":
             return {"summaries": _summarize(request)}
+        case "curate":
+            from memoir_ai.llm._offline_curate import propose_merges
+
+            return {"merges": propose_merges(request.siblings)}
         case _:
             return _answer(request)
 

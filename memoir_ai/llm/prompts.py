@@ -27,6 +27,8 @@ from memoir_ai.llm.inputs import (
     AnswerInputs,
     CandidateCategory,
     ClassificationInputs,
+    CurationCandidate,
+    CurationInputs,
     HelperInputs,
     PathClassificationInputs,
     PromptChunk,
@@ -47,6 +49,7 @@ __all__ = [
     "answer_prompt",
     "chunk_block",
     "classification_prompt",
+    "curation_prompt",
     "helper_prompt",
     "instructions",
     "path_classification_prompt",
@@ -99,6 +102,12 @@ _INSTRUCTIONS = {
     LLMPurpose.ANSWER: (
         "You answer questions using only the numbered chunks you are given, and cite the "
         "numbers of the chunks you rely on. If the chunks do not contain the answer, say so."
+    ),
+    LLMPurpose.CURATE: (
+        "You tidy a category tree for a librarian. Among sibling categories you find those "
+        "that hold the same subject under different names (the same words in another order, "
+        "a plural, a synonym) and propose to merge each into its best-named sibling. "
+        "Categories on related but different subjects stay apart; when in doubt, do not merge."
     ),
 }
 
@@ -294,6 +303,29 @@ def selection_prompt(
         f"Choose exactly {count} of these categories, those most likely to hold the answer, "
         f"and rank them: ranked_relevance runs from 1 to {count}, each number used once, and "
         f"the most relevant category gets {count}. Use the names exactly as listed.",
+    ]
+    return Prompt("\n".join(lines), inputs)
+
+
+def curation_prompt(
+    siblings: Sequence[CurationCandidate], *, level: int, parent_path: Sequence[str] = ()
+) -> Prompt:
+    """Ask which of the sibling ``siblings`` are near-duplicates to merge, and why."""
+    inputs = CurationInputs(tuple(siblings), level, tuple(parent_path))
+    where = PATH_SEPARATOR.join(parent_path) if parent_path else "(the top level)"
+    lines = [f"Level: {level}. Parent path: {where}", "Sibling categories:"]
+    for sibling in siblings:
+        words = f"; frequent words: {', '.join(sibling.keywords)}" if sibling.keywords else ""
+        lines.append(f"- {sibling.name} ({sibling.chunk_count} chunk(s){words})")
+        if sibling.sample:
+            lines.append(f"  Opening of its first chunk: {_quoted(sibling.sample)}")
+    lines += [
+        "",
+        "List the merges of near-duplicates: for each, the category to merge away, the "
+        "sibling to merge it into (the better name, or the one with more chunks) and a short "
+        "reason. Use the names exactly as listed; never merge a category into itself, and "
+        "never merge into a category that is itself merged away. An empty list is a good "
+        "answer when the siblings are distinct.",
     ]
     return Prompt("\n".join(lines), inputs)
 

@@ -11,6 +11,8 @@ answer before the pipeline reads it:
 - ``select``: :class:`CategorySelection` (categories with ``ranked_relevance``).
 - ``summarize``: :class:`ChunkSummaries` (chunk id → summary).
 - ``answer``: :class:`CitedAnswer` (answer text and cited chunk ids).
+- ``curate``: :class:`CurationPlan` (merges of near-duplicate siblings, each
+  with its reason), for ``memoir tidy``.
 
 The builders (:func:`classification_output`, :func:`selection_output`, ...)
 narrow a field to a ``Literal`` of the values allowed in one call, so that a
@@ -49,12 +51,15 @@ __all__ = [
     "ChunkSummaries",
     "ChunkSummary",
     "CitedAnswer",
+    "CurationPlan",
     "GeneratedHelper",
     "LLMPurpose",
+    "ProposedMerge",
     "RankedCategory",
     "answer_output",
     "category_name_problem",
     "classification_output",
+    "curation_output",
     "path_classification_output",
     "selection_output",
     "summary_output",
@@ -89,6 +94,7 @@ class LLMPurpose(enum.StrEnum):
     SELECT = "select"
     SUMMARIZE = "summarize"
     ANSWER = "answer"
+    CURATE = "curate"
 
 
 class _Output(BaseModel):
@@ -205,6 +211,22 @@ class CitedAnswer(_Output):
     cited_chunk_ids: list[int] = Field(
         description="The numbers of the chunks the answer relies on (only numbers shown)."
     )
+
+
+class ProposedMerge(_Output):
+    """One merge of near-duplicate siblings: ``category`` into ``into``, and why."""
+
+    category: str = Field(description="The category to merge away, exactly as listed.")
+    into: str = Field(description="The sibling it merges into, exactly as listed.")
+    reason: str = Field(
+        description="Why the two hold the same subject, in one short sentence.", max_length=200
+    )
+
+
+class CurationPlan(_Output):
+    """The merges of near-duplicate siblings; an empty list when every sibling is distinct."""
+
+    merges: list[ProposedMerge]
 
 
 def category_name_problem(name: str) -> str | None:
@@ -341,6 +363,23 @@ def answer_output(chunk_ids: Sequence[int]) -> type[CitedAnswer]:
 @functools.lru_cache(maxsize=CACHED_SHAPES)
 def _answer_output(ids: tuple[int, ...]) -> type[CitedAnswer]:
     return _narrowed(CitedAnswer, cited_chunk_ids=list[_literal(ids)])  # type: ignore[misc]
+
+
+def curation_output(names: Sequence[str]) -> type[CurationPlan]:
+    """The output type of one curation call: merges among ``names`` only, fewer than there are."""
+    unique = tuple(_unique(names))
+    if len(unique) < 2:
+        raise ValidationError(
+            "Merging needs at least two sibling categories.",
+            remedy="ask for curation only where a parent has two or more children.",
+        )
+    return _curation_output(unique)
+
+
+@functools.lru_cache(maxsize=CACHED_SHAPES)
+def _curation_output(names: tuple[str, ...]) -> type[CurationPlan]:
+    item = _narrowed(ProposedMerge, category=_literal(names), into=_literal(names))
+    return _narrowed(CurationPlan, merges=_bounded_list(item, len(names) - 1))
 
 
 def _count(count: int | None) -> int | None:

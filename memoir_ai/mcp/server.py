@@ -27,6 +27,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from memoir_ai import __version__
 from memoir_ai.errors import MemoirAIError, ValidationError
 from memoir_ai.front_doors import SourceDeleted, json_data
+from memoir_ai.mcp.maintenance import add_maintenance_tools
 from memoir_ai.memoir import MemoirAI
 from memoir_ai.results import CategoryTree, ChunkDetail, SourceSummary
 
@@ -40,7 +41,9 @@ INSTRUCTIONS = (
     "A long-term memory that files texts under a category tree in a SQL database. "
     "Store a text with ingest_text; answer a question from the memory with query, which "
     "cites the stored chunks it used with their category paths; browse with get_tree, "
-    "list_sources and get_chunk."
+    "list_sources and get_chunk. Correct the tree with rename_category, merge_categories, "
+    "move_category and move_chunks (categories by id or by path such as "
+    "'Astronomy > Moon'); each change is recorded and `memoir category undo` reverts the last."
 )
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True)
 _JSON = "application/json"
@@ -69,7 +72,7 @@ async def _in_thread(function: Callable[[], _T]) -> _T:
 
 
 def build_server(memoir: MemoirAI) -> MCPServer[Any]:
-    """The MCP server over ``memoir``: six tools and three resources (module docstring)."""
+    """The MCP server over ``memoir``: ten tools and three resources (module docstring)."""
     server: MCPServer[Any] = MCPServer(
         "memoir-ai",
         instructions=INSTRUCTIONS,
@@ -77,6 +80,7 @@ def build_server(memoir: MemoirAI) -> MCPServer[Any]:
     )
     _add_writing_tools(server, memoir)
     _add_reading_tools(server, memoir)
+    add_maintenance_tools(server, memoir)
     _add_resources(server, memoir)
     return server
 

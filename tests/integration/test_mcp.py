@@ -33,7 +33,18 @@ from memoir_ai.errors import ValidationError
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 MEMOIR = str(Path(sys.executable).parent / "memoir")
-TOOLS = {"ingest_text", "query", "get_tree", "list_sources", "get_chunk", "delete_source"}
+TOOLS = {
+    "ingest_text",
+    "query",
+    "get_tree",
+    "list_sources",
+    "get_chunk",
+    "delete_source",
+    "rename_category",
+    "merge_categories",
+    "move_category",
+    "move_chunks",
+}
 SAMPLE = SAMPLES / "astronomy" / "moon-phases.md"
 SOURCE_ID = "astronomy/moon-phases.md"
 OTHER = SAMPLES / "baking" / "sourdough-starter.md"

@@ -8,6 +8,8 @@ exactly what the models promise, constraints and all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -45,6 +47,7 @@ def test_migrations_ship_inside_the_package() -> None:
         "0003_audit_and_helper_history.py",
         "0004_double_floats_leaf_index_backfill.py",
         "0005_remembered_output_modes.py",
+        "0006_category_changes.py",
     ]
 
 
@@ -153,6 +156,11 @@ def test_final_schema(manager: MigrationManager) -> None:
     assert columns("sources") == [
         "id", "source_id", "title", "content_hash", "metadata", "created_at", "updated_at"
     ]  # fmt: skip
+    assert columns("category_changes") == [
+        "id", "operation", "front_door", "summary", "before", "after", "created_at",
+        "undone_at", "undone_by",
+    ]  # fmt: skip
+    assert index_names_of(snapshot, "category_changes") == {"ix_category_changes_created_at"}
     parent_key = next(c for c in snapshot["categories"]["columns"] if c[0] == "parent_key")
     assert parent_key[3] == "coalesceparent_id,0"  # the generated column behind root uniqueness
 
@@ -182,6 +190,10 @@ def test_final_schema(manager: MigrationManager) -> None:
     for table, expected in EXPECTED_CHECKS.items():
         assert {name for name, _ in snapshot[table]["checks"]} >= expected, table
     assert server_defaults == {}  # every default is set by the models, see _schema_compare
+
+
+def index_names_of(snapshot: dict[str, Any], table: str) -> set[str]:
+    return {index[0] for index in snapshot[table]["indexes"] if not index[2]}
 
 
 def test_the_head_revision_known_without_alembic_is_alembics_head() -> None:
