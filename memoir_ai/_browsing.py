@@ -141,6 +141,27 @@ class BrowsingMethods:
             )
         return chunks
 
+    def list_category_chunks(self, category_id: int) -> list[ChunkDetail]:
+        """The chunks filed under a category (a leaf; above, its subtree's), oldest first.
+
+        Raises:
+            CategoryNotFoundError: no category has that id.
+        """
+        from memoir_ai.database.chunks import chunks_under
+        from memoir_ai.errors import CategoryNotFoundError
+
+        self._memory.open_for_reading()
+        chunks = self.database.run(
+            lambda session: chunks_under(session, category_id),
+            doing=f"reading the chunks of category {category_id}",
+        )
+        if chunks is None:
+            raise CategoryNotFoundError(
+                f"There is no category with id {category_id} in {self.database.masked_url}.",
+                remedy="use an id that get_category_tree() (or `memoir tree --ids`) shows.",
+            )
+        return chunks
+
     def delete_source(self, source_id: str) -> int:
         """Delete a source atomically; return how many chunks went with it.
 

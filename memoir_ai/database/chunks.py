@@ -26,6 +26,7 @@ __all__ = [
     "ChunkCursor",
     "NewChunk",
     "StoredChunk",
+    "chunks_under",
     "get_chunk",
     "insert_chunks",
     "read_leaf_chunks",
@@ -152,6 +153,26 @@ def source_chunks(session: Session, source_id: str) -> list[ChunkDetail]:
     if not rows:
         return []
     paths = category_paths(load_categories(session))
+    return [_detail(row, paths.get(row.category_id, ())) for row in rows]
+
+
+def chunks_under(session: Session, category_id: int) -> list[ChunkDetail] | None:
+    """The chunks filed in the subtree of ``category_id`` (a leaf: its own), oldest first.
+
+    Ordered as a query reads a leaf (``created_at``, then id); None when there
+    is no such category.
+    """
+    categories = load_categories(session)
+    if not any(category.id == category_id for category in categories):
+        return None
+    below = {category_id}
+    for category in categories:  # parents come before their children
+        if category.parent_id in below:
+            below.add(category.id)
+    paths = category_paths(categories)
+    rows = session.scalars(
+        select(Chunk).where(Chunk.category_id.in_(below)).order_by(Chunk.created_at, Chunk.id)
+    )
     return [_detail(row, paths.get(row.category_id, ())) for row in rows]
 
 
