@@ -12,7 +12,9 @@ follow the same rules, written once here:
   ``MEMOIR_MAX_REQUEST_BYTES`` is answered 413, from its ``Content-Length``
   before a byte is read, or, for a chunked body without one, as soon as the
   bytes read pass the cap, never holding more than the cap in memory. Refused
-  requests touch nothing: the application is not called.
+  requests touch nothing: the application is not called. ``public_paths``
+  (exact paths, ``GET``/``HEAD`` only) need no token: the web view's page and
+  its files, which hold no data and ask the user for the token themselves.
 
 Standard library only (no FastAPI, no Starlette), so that the MCP server, which
 has neither the ``serve`` extra nor FastAPI, uses the very same code.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
 from memoir_ai.errors import ConfigurationError
@@ -77,13 +79,22 @@ class RequestGuard:
         app: The application to guard (FastAPI, or the MCP SDK's Starlette app).
         token: The bearer token every HTTP request must carry, or None for none.
         max_body_bytes: The largest request body let through.
+        public_paths: Paths a ``GET`` or ``HEAD`` may reach without the token.
     """
 
-    def __init__(self, app: ASGIApp, *, token: str | None, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        token: str | None,
+        max_body_bytes: int,
+        public_paths: Collection[str] = (),
+    ) -> None:
         """Guard ``app`` with ``token`` (None: no token needed) and the body cap."""
         self.app = app
         self._token = token.encode("utf-8") if token is not None else None
         self.max_body_bytes = max_body_bytes
+        self.public_paths = frozenset(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 401 or 413 for a refused request; pass anything else on untouched."""
@@ -127,6 +138,8 @@ class RequestGuard:
 
     def _authorized(self, scope: Scope) -> bool:
         if self._token is None:
+            return True
+        if scope.get("method") in ("GET", "HEAD") and scope.get("path") in self.public_paths:
             return True
         given = _headers(scope).get(b"authorization", b"")
         scheme, _, credentials = given.partition(b" ")

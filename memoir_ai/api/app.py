@@ -8,10 +8,12 @@ from fastapi import APIRouter, FastAPI
 
 from memoir_ai import __version__
 from memoir_ai._http_guard import RequestGuard
+from memoir_ai.api.categories import categories_router
 from memoir_ai.api.errors import install_error_handlers
 from memoir_ai.api.routes import api_router, health_router
 from memoir_ai.config import ServerConfig
 from memoir_ai.memoir import MemoirAI
+from memoir_ai.web import PUBLIC_PATHS, web_router
 
 __all__ = ["create_app"]
 
@@ -43,8 +45,13 @@ def create_app(
     the token check, the body cap, CORS and the error handler wrap the whole
     application, so whatever is added later is guarded the same way::
 
-        app = create_app(memoir, routers=[categories_router])
-        app.include_router(web_router)           # e.g. the web view at "/"
+        app = create_app(memoir, routers=[my_router])
+        app.include_router(other_router)
+
+    The web view (:mod:`memoir_ai.web`) is at ``/``, and the category endpoints
+    (:mod:`memoir_ai.api.categories`) under ``/api/categories`` and ``/api/chunks``.
+    The page and its assets hold no data and need no token (:data:`PUBLIC_PATHS`):
+    the page asks the user for the token when the API refuses it.
 
     A route raising a :class:`~memoir_ai.errors.MemoirAIError` gets the one
     ``{"error", "remedy"}`` body with the status its class maps to
@@ -65,6 +72,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(categories_router)
+    app.include_router(web_router())
     for router in routers:
         app.include_router(router)
     # Middleware added last runs first: CORS answers a browser's preflight (which never
@@ -73,6 +82,7 @@ def create_app(
         RequestGuard,
         token=settings.token,
         max_body_bytes=settings.max_request_bytes,
+        public_paths=PUBLIC_PATHS,
     )
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware

@@ -7,9 +7,12 @@ gets its status from its class (:func:`status_for`), never from its text:
 400    bad input: ``ValidationError``, ``QueryError`` (a budget too small, an
        empty memory), and a body that is not JSON or not the right shape
 401    no valid bearer token (:mod:`memoir_ai._http_guard`, before any route)
-404    ``NotFoundError`` (an unknown source, chunk or call) and unknown routes
+404    ``NotFoundError`` (an unknown source, chunk or call), a
+       ``CategoryNotFoundError`` that is not ``ambiguous`` (an unknown
+       category id or path), and unknown routes
 409    ``SourceChangedError`` / ``SourceCollisionError``: the source exists
-       with other content or from another origin
+       with other content or from another origin; a ``TreeChangeError`` with
+       ``conflict`` (the tree as it is now refuses the change)
 413    a body over ``MEMOIR_MAX_REQUEST_BYTES`` (:mod:`memoir_ai._http_guard`)
 503    the database or the model is unavailable: ``DatabaseError``,
        ``LLMError``, ``ClassificationError``, ``ConfigurationError``, and a
@@ -32,6 +35,7 @@ from starlette.exceptions import HTTPException
 
 from memoir_ai._secrets import mask_secrets
 from memoir_ai.errors import (
+    CategoryNotFoundError,
     ClassificationError,
     ConfigurationError,
     DatabaseError,
@@ -41,6 +45,7 @@ from memoir_ai.errors import (
     QueryError,
     SourceChangedError,
     SourceCollisionError,
+    TreeChangeError,
 )
 
 __all__ = ["error_response", "install_error_handlers", "status_for"]
@@ -54,8 +59,12 @@ def status_for(error: MemoirAIError) -> int:
     """The HTTP status of an error, by its class (table in the module docstring)."""
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, CategoryNotFoundError):
+        return 400 if error.ambiguous else 404
     if isinstance(error, SourceChangedError | SourceCollisionError):
         return 409
+    if isinstance(error, TreeChangeError):
+        return 409 if error.conflict else 400
     if isinstance(error, _UNAVAILABLE):
         return 503
     if isinstance(error, QueryError) and isinstance(error.__cause__, LLMError):

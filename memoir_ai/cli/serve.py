@@ -50,10 +50,11 @@ def serve(
             f"memoir serve needs FastAPI and uvicorn, which are not installed ({error}).",
             remedy="install them with: pip install 'memoir-ai[serve]'.",
         ) from error
-    with open_memoir(ctx) as memoir:
+    with open_memoir(ctx, front_door="http") as memoir:
         shown = f"[{host}]" if ":" in host else host
         typer.echo(
-            f"Serving the memory at http://{shown}:{port}/api (OpenAPI at /docs); "
+            f"Serving the memory at http://{shown}:{port}/ (the web view; the API under "
+            "/api, OpenAPI at /docs); "
             "stop with Ctrl-C or SIGTERM.",
             err=True,
         )

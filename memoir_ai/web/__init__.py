@@ -8,6 +8,6 @@ bearer token a user types in when the server requires one).
 
 from __future__ import annotations
 
-from memoir_ai.web.routes import ASSETS, web_router
+from memoir_ai.web.routes import ASSETS, PUBLIC_PATHS, web_router
 
-__all__ = ["ASSETS", "web_router"]
+__all__ = ["ASSETS", "PUBLIC_PATHS", "web_router"]

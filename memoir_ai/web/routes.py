@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-__all__ = ["ASSETS", "CONTENT_SECURITY_POLICY", "web_router"]
+__all__ = ["ASSETS", "CONTENT_SECURITY_POLICY", "PUBLIC_PATHS", "web_router"]
 
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
@@ -30,6 +30,9 @@ ASSETS: dict[str, str] = {
     "maintain.js": "text/javascript; charset=utf-8",
 }
 """Every file the page is made of, with its media type (nothing else is served)."""
+
+PUBLIC_PATHS: frozenset[str] = frozenset({"/", *(f"/assets/{name}" for name in ASSETS)})
+"""The paths a browser may GET without the token: the page and its files, which hold no data."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "

@@ -87,6 +87,10 @@ async function route() {
     panel.removeAttribute("aria-busy");
     panel.dataset.route = hash;
   }
+  // One column on a narrow screen: bring what was opened into sight, past the tree.
+  if (nav === "home" && params.length && window.matchMedia("(max-width: 820px)").matches) {
+    panel.scrollIntoView();
+  }
 }
 
 function askForToken(reason) {
