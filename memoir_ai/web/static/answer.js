@@ -33,7 +33,7 @@ export function answerView(ctx) {
           href: `#/chunk/${chunk.id}`,
           title: chunk.category_path.join(" > "),
           dataset: { chunkId: chunk.id },
-        }, `[${index + 1}] ${chunk.source_id} #${chunk.id}`)),
+        }, `[${index + 1}] ${chunk.source_id}, chunk ${chunk.id}`)),
     ),
     h(
       "p",

@@ -34,11 +34,11 @@ function atLevel(ctx, level) {
 }
 
 /** Run a confirmed change, then say what happened and redraw. */
-async function change(ctx, { title, text, okLabel, send, done, go }) {
+async function change(ctx, { title, text, okLabel, send, done, go, undoable = true }) {
   if (!(await confirmAction(title, text, okLabel))) return;
   const outcome = await ctx.run(send);
   if (outcome === undefined) return;
-  ctx.notify(done, { undo: true });
+  ctx.notify(done, { undo: undoable });
   await ctx.refresh(go);
 }
 
@@ -177,6 +177,7 @@ export async function undoLast(ctx) {
     okLabel: "Undo",
     send: () => post(paths.undo()),
     done: `Undid “${describe(last)}”.`,
+    undoable: false,
   });
 }
 

@@ -90,7 +90,7 @@ export function chunkList(chunks, { selectable, showPath }) {
           "div",
           {},
           h("a", { href: `#/chunk/${chunk.id}`, className: "chunk-link" }, `Chunk ${chunk.id}`),
-          h("span", { className: "muted" }, ` · ${chunk.source_id} #${chunk.position} · ${plural(chunk.token_count, "token")}`),
+          h("span", { className: "muted" }, ` · ${chunk.source_id}, part ${chunk.position + 1} · ${plural(chunk.token_count, "token")}`),
           showPath ? h("div", { className: "muted" }, chunk.category_path.join(" > ")) : null,
           h("p", { className: "excerpt" }, excerpt(chunk.content)),
         ),
