@@ -27,6 +27,7 @@ from memoir_ai.errors import (
 )
 
 if TYPE_CHECKING:
+    from memoir_ai.browse import CategoryDetail
     from memoir_ai.config import MemoirAIConfig
     from memoir_ai.front_doors import CallLog, SourceDeleted
     from memoir_ai.ingest.results import IngestResult
@@ -73,6 +74,7 @@ __all__ = [
     "CallLog",
     "CallTotals",
     "CategoryChange",
+    "CategoryDetail",
     "CategoryNode",
     "CategoryNotFoundError",
     "CategoryPath",
@@ -193,6 +195,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import results
 
         return getattr(results, name)
+    if name == "CategoryDetail":
+        from memoir_ai.browse import CategoryDetail
+
+        return CategoryDetail
     if name in ("CallLog", "SourceDeleted"):
         from memoir_ai import front_doors
 
