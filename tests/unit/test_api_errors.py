@@ -6,6 +6,7 @@ import pytest
 
 from memoir_ai.api.errors import status_for
 from memoir_ai.errors import (
+    CategoryNotFoundError,
     ClassificationError,
     ConfigurationError,
     DatabaseConnectionError,
@@ -17,6 +18,7 @@ from memoir_ai.errors import (
     QueryError,
     SourceChangedError,
     SourceCollisionError,
+    TreeChangeError,
     ValidationError,
 )
 
@@ -36,6 +38,10 @@ from memoir_ai.errors import (
         (ClassificationError("Unfiled.", remedy="retry."), 503),
         (ConfigurationError("Depth conflict.", remedy="fix it."), 503),
         (MemoirAIError("Other.", remedy="see the log."), 400),
+        (CategoryNotFoundError("No category 9.", remedy="use an id shown."), 404),
+        (CategoryNotFoundError("'Moon' names 2.", remedy="give a path.", ambiguous=True), 400),
+        (TreeChangeError("Other level.", remedy="pick a sibling level."), 400),
+        (TreeChangeError("Name taken.", remedy="merge them.", conflict=True), 409),
     ],
 )
 def test_status_by_class(error: MemoirAIError, status: int) -> None:
