@@ -19,13 +19,14 @@ import pytest
 
 from tests.servers import servers_required
 
-__all__ = ["chromium"]
+__all__ = ["chromium", "require_chromium"]
 
 BROWSERS = ("chromium", "chromium-browser")
 DRIVER = "chromedriver"
 
 
-def _executables() -> tuple[str, str]:
+def require_chromium() -> tuple[str, str]:
+    """The browser and driver executables, or skip (fail in CI) when either is missing."""
     browser = next((found for name in BROWSERS if (found := shutil.which(name))), None)
     driver = shutil.which(DRIVER)
     if browser is None or driver is None:
@@ -43,7 +44,7 @@ def _executables() -> tuple[str, str]:
 @contextmanager
 def chromium(width: int = 1280, height: int = 900) -> Iterator[Any]:
     """A headless Chromium window of ``width`` × ``height`` CSS pixels; closed afterwards."""
-    browser, driver = _executables()
+    browser, driver = require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -20,7 +20,7 @@ import pytest
 
 from memoir_ai import MemoirAI
 from memoir_ai.query.results import QueryResult
-from tests.browser import chromium
+from tests.browser import chromium, require_chromium
 from tests.http_servers import serve_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +110,7 @@ class Page:
 
 @pytest.fixture(scope="module")
 def memory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, QueryResult]:
+    require_chromium()  # before filing anything
     db = tmp_path_factory.mktemp("web-browser") / "memoir.db"
     with MemoirAI(database_url=f"sqlite:///{db}") as memoir:
         for path in sorted(SAMPLES.rglob("*.md")):
