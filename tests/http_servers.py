@@ -76,12 +76,12 @@ def wait_listening(process: subprocess.Popen[Any], port: int, log: Path) -> None
 def serve_process(
     database_url: str, tmp_path: Path, *args: str, **settings: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """Run the installed ``memoir serve`` on a free port; yield (base URL, process, log)."""
+    """Run the installed ``memoir --verbose serve`` on a free port; yield (URL, process, log)."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [MEMOIR, "--db", database_url, "serve", "--port", str(port), *args],
+            [MEMOIR, "--db", database_url, "--verbose", "serve", "--port", str(port), *args],
             env=memoir_env(**settings),
             cwd=tmp_path,
             stdout=output,

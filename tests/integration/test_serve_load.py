@@ -21,6 +21,7 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from benchmarks.serve_load import LoadReport, check_stored, run_load, seed
 from tests.http_servers import serve_in_thread, serve_process
@@ -37,7 +38,10 @@ def test_mixed_load_loses_nothing(database_url: str, tmp_path: Path) -> None:
     assert report.errors == [], report.errors
     assert report.acknowledged and report.latencies["query"], report
     assert check_stored(database_url, report.acknowledged, {**report.sent, **seeded}) == []
-    assert "Traceback" not in log.read_text("utf-8")
+    output = log.read_text("utf-8")
+    assert "Traceback" not in output and "POST /api/query" in output  # the access log
+    password = make_url(database_url).password
+    assert password is None or str(password) not in output
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
