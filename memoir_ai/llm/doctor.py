@@ -1,10 +1,11 @@
 """A smoke test of a model: one tiny request per purpose, as memoir-ai would send it.
 
-:func:`check_model` runs the five purposes (helper, classify, select,
-summarize, answer) with the real prompts, output types, checks, bounds, retry
-policy and output-mode fallback, on two short made-up texts, and reports for
-each the output mode that worked, the latency, the tokens and whether the
-answer validated. It never opens a database. ``memoir doctor`` prints it.
+:func:`check_model` runs the six purposes (helper, classify, select,
+summarize, answer, and curate for ``memoir tidy``) with the real prompts,
+output types, checks, bounds, retry policy and output-mode fallback, on short
+made-up texts, and reports for each the output mode that worked, the latency,
+the tokens and whether the answer validated. It never opens a database.
+``memoir doctor`` prints it.
 """
 
 from __future__ import annotations
@@ -144,10 +145,22 @@ async def _answer(agents: AgentFactory) -> tuple[BaseModel, LLMCallRecord]:
     )
 
 
+async def _curate(agents: AgentFactory) -> tuple[BaseModel, LLMCallRecord]:
+    siblings = [
+        prompts.CurationCandidate("Moon & Phases", 2, ("moon", "phase", "lit")),
+        prompts.CurationCandidate("Phases & Moon", 1, ("moon", "phase", "orbit")),
+        prompts.CurationCandidate("Bread", 3, ("flour", "dough", "oven")),
+    ]
+    prompt = prompts.curation_prompt(siblings, level=2, parent_path=("Astronomy",))
+    output_type = schemas.curation_output([sibling.name for sibling in siblings])
+    return await agents.call(output_type, prompt, LLMPurpose.CURATE)
+
+
 _PROBES: dict[LLMPurpose, Probe] = {
     LLMPurpose.HELPER: _helper,
     LLMPurpose.CLASSIFY: _classify,
     LLMPurpose.SELECT: _select,
     LLMPurpose.SUMMARIZE: _summarize,
     LLMPurpose.ANSWER: _answer,
+    LLMPurpose.CURATE: _curate,
 }

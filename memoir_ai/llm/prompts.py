@@ -43,6 +43,7 @@ __all__ = [
     "INPUTS_METADATA_KEY",
     "AnswerChunk",
     "CandidateCategory",
+    "CurationCandidate",
     "Prompt",
     "PromptChunk",
     "SummaryChunk",

@@ -59,7 +59,7 @@ def test_doctor_reports_every_purpose_against_a_server_that_honours_the_schema(
     assert {row[6] for row in rows.values()} == {"yes"}  # validated
     assert all(row[3] == "42" for row in rows.values())  # the tokens the server reported
     # One tiny request per purpose, each with its JSON schema and its bound.
-    assert len(server.requests) == 5
+    assert len(server.requests) == 6
     assert all(
         request.body["response_format"]["type"] == "json_schema" for request in server.requests
     )
@@ -102,7 +102,7 @@ def test_a_forced_mode_the_server_cannot_follow_fails_every_purpose_with_exit_1(
     assert list(rows) == PURPOSES
     assert {row[1] for row in rows.values()} == {"tool"}
     assert {row[6] for row in rows.values()} == {"no"}
-    assert "5 purpose(s) failed" in done.stdout
+    assert "6 purpose(s) failed" in done.stdout
     assert "--structured-output" in done.stdout
     assert list(tmp_path.iterdir()) == []
 
