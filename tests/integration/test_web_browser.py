@@ -264,7 +264,11 @@ def check_rename_merge_undo(
     assert rows(db)[1] == original[1]
 
     page.go("#/changes")
-    assert "http" in page.text("#changes")
+    history = page.all("#changes tbody tr")
+    assert len(history) == 2  # newest first: the merge, undone; the rename, from http
+    assert "undone" in history[0].get_attribute("textContent")
+    assert "http" in history[1].get_attribute("textContent")
+    assert "undone" not in history[1].get_attribute("textContent")
     page.find("#undo-last").click()
     page.confirm()
     page.wait(

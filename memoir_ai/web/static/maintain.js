@@ -166,7 +166,7 @@ export function chunkMover(ctx, entry) {
 export async function undoLast(ctx) {
   const changes = await ctx.run(() => get(paths.changes()));
   if (changes === undefined) return;
-  const last = changes.at(-1);
+  const last = changes.filter((record) => !record.undone_at).at(-1); // what the server undoes
   if (!last) {
     ctx.notify("There is no change to undo.", { kind: "error" });
     return;
@@ -182,11 +182,11 @@ export async function undoLast(ctx) {
 }
 
 function describe(record) {
-  return record.summary ?? record.description ?? record.operation ?? "the last change";
+  return record.summary;
 }
 
 function changeTime(record) {
-  return record.created_at ?? record.changed_at ?? record.at;
+  return record.created_at;
 }
 
 /** The change history, with undo and the clean-up of empty categories. */
@@ -201,18 +201,20 @@ export async function changesView(ctx) {
       done: "Deleted the empty categories.",
     });
   const rows = [...changes].reverse().map((record) =>
-    h("tr", {}, h("td", {}, when(changeTime(record))), h("td", {}, record.operation ?? ""),
-      h("td", {}, describe(record)), h("td", {}, record.front_door ?? record.actor ?? "")));
+    h("tr", { dataset: { changeId: record.id } }, h("td", {}, when(changeTime(record))), h("td", {}, record.operation ?? ""),
+      h("td", {}, describe(record)), h("td", {}, record.front_door ?? ""),
+      h("td", {}, record.undone_at ? `undone ${when(record.undone_at)} (${record.undone_by})` : "")));
+  const undoable = changes.some((record) => !record.undone_at);
   return [
     h("h1", {}, "Changes"),
     h("div", { className: "actions" }, h("div", {},
-      h("button", { type: "button", id: "undo-last", onclick: () => undoLast(ctx), disabled: !changes.length }, "Undo last change…"),
+      h("button", { type: "button", id: "undo-last", onclick: () => undoLast(ctx), disabled: !undoable }, "Undo last change…"),
       " ",
       h("button", { type: "button", id: "delete-empty", className: "secondary", onclick: deleteEmpty }, "Delete empty categories…"))),
     h("h2", {}, `History (${count(changes.length)})`),
     changes.length
       ? h("div", { className: "table-scroll" }, h("table", { id: "changes" },
-          h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "What"), h("th", {}, "Change"), h("th", {}, "From"))),
+          h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "What"), h("th", {}, "Change"), h("th", {}, "From"), h("th", {}, "Undone"))),
           h("tbody", {}, ...rows)))
       : h("p", { className: "muted" }, "Nothing has been changed yet."),
   ];
