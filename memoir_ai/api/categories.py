@@ -8,18 +8,16 @@ id or by path, in the URL or in the body: ``12``, ``"12"`` and
 category's full path, when it ends only one). In a URL, escape the path
 (``/api/categories/Astronomy%20%3E%20Moon%20%26%20Half``).
 
-=======================================  ==========================================
-``GET /api/categories/changes``          the change history, oldest first
-``POST /api/categories/undo``            undo the most recent change
-``POST /api/categories/delete-empty``    delete every category with no chunk below
-``GET /api/categories/{category}``       one category: path, counts, children
-``POST /api/categories/{category}/rename``  ``{"new_name"}``
-``POST /api/categories/{category}/merge``   ``{"into"}``: same level, recursive
-``POST /api/categories/{category}/move``    ``{"new_parent"}``: one level up
-``GET /api/chunks?category=…``           the chunks filed under a category
-``GET /api/chunks?source_id=…``          the chunks of a source, in text order
-``POST /api/chunks/move``                ``{"chunk_ids", "leaf"}``
-=======================================  ==========================================
+- ``GET /api/categories/changes``: the change history, oldest first;
+- ``POST /api/categories/undo``: undo the most recent change;
+- ``POST /api/categories/delete-empty``: delete every category with no chunk below;
+- ``GET /api/categories/{category}``: one category, with its path, counts and children;
+- ``POST /api/categories/{category}/rename``: ``{"new_name"}``;
+- ``POST /api/categories/{category}/merge``: ``{"into"}``, same level, recursive;
+- ``POST /api/categories/{category}/move``: ``{"new_parent"}``, one level up;
+- ``GET /api/chunks?category=…`` or ``?source_id=…``: the chunks under a
+  category, or of a source in text order;
+- ``POST /api/chunks/move``: ``{"chunk_ids", "leaf"}``.
 
 Errors are ``{"error", "remedy"}``: 404 for an unknown category or chunk, 400
 for a path that names several categories or a change the rules forbid, 409
