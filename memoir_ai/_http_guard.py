@@ -22,6 +22,7 @@ has neither the ``serve`` extra nor FastAPI, uses the very same code.
 
 from __future__ import annotations
 
+import enum
 import hmac
 import ipaddress
 import json
@@ -70,6 +71,13 @@ def check_exposure(host: str, token: str | None, *, command: str) -> None:
         "print(secrets.token_urlsafe(32))') and have clients send it as "
         "'Authorization: Bearer <token>', or listen on loopback (--host 127.0.0.1, the default).",
     )
+
+
+class _Unread(enum.Enum):
+    """Why a request's body was not read whole."""
+
+    TOO_LARGE = "too large"
+    GONE = "client gone"
 
 
 class RequestGuard:
@@ -131,7 +139,9 @@ class RequestGuard:
                 await self._too_large(send, length)
                 return
         body = await self._read_body(receive)
-        if body is None:
+        if body is _Unread.GONE:
+            return  # the client left before its body was whole: nothing to do
+        if body is _Unread.TOO_LARGE:
             await self._too_large(send, None)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -147,18 +157,22 @@ class RequestGuard:
             return False
         return hmac.compare_digest(credentials.strip(), self._token)
 
-    async def _read_body(self, receive: Receive) -> bytes | None:
-        """The whole body, or None as soon as it passes the cap (the rest is never read)."""
+    async def _read_body(self, receive: Receive) -> bytes | _Unread:
+        """The whole body, or TOO_LARGE as soon as it passes the cap (the rest is never read).
+
+        A client that disconnects before the end gives GONE: a truncated body is
+        never handed to the application, even one that happens to parse.
+        """
         parts: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return b"".join(parts)  # the application sees the disconnect in turn
+                return _Unread.GONE
             part = message.get("body", b"")
             size += len(part)
             if size > self.max_body_bytes:
-                return None
+                return _Unread.TOO_LARGE
             parts.append(part)
             if not message.get("more_body", False):
                 return b"".join(parts)
