@@ -26,7 +26,12 @@ from tests._schema_tools import (
     plain_engine,
 )
 
-TABLES_AT_0001 = TABLES_AT_HEAD - {"sources", "llm_calls", "contextual_helper_versions"}
+TABLES_AT_0001 = TABLES_AT_HEAD - {
+    "sources",
+    "llm_calls",
+    "contextual_helper_versions",
+    "category_changes",
+}
 
 
 @pytest.fixture
