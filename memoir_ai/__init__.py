@@ -25,6 +25,12 @@ from memoir_ai.errors import (
 
 if TYPE_CHECKING:
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.evaluation.results import (
+        EvalEvidenceCheck,
+        EvalQuestionResult,
+        EvalReport,
+        EvalStrategyResult,
+    )
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.memoir import MemoirAI
@@ -68,6 +74,10 @@ __all__ = [
     "DatabaseError",
     "DatabaseInfo",
     "DroppedPath",
+    "EvalEvidenceCheck",
+    "EvalQuestionResult",
+    "EvalReport",
+    "EvalStrategyResult",
     "IngestResult",
     "LLMCallRecord",
     "LLMError",
@@ -112,6 +122,9 @@ _QUERY_NAMES = frozenset(
         "UsedChunk",
     }
 )
+_EVAL_NAMES = frozenset(
+    {"EvalEvidenceCheck", "EvalQuestionResult", "EvalReport", "EvalStrategyResult"}
+)
 _RESULT_NAMES = frozenset(
     {
         "CallTotals",
@@ -153,6 +166,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import results
 
         return getattr(results, name)
+    if name in _EVAL_NAMES:
+        from memoir_ai.evaluation import results as eval_results
+
+        return getattr(eval_results, name)
     if name == "IngestResult":
         from memoir_ai.ingest.results import IngestResult
 

@@ -27,6 +27,7 @@ from memoir_ai import __version__
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.db import db_app
 from memoir_ai.cli.doctor import doctor
+from memoir_ai.cli.eval import eval_command
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
@@ -108,6 +109,7 @@ app.command("show")(show)
 app.command("log")(log)
 app.command("doctor")(doctor)
 app.command("mcp")(mcp)
+app.command("eval")(eval_command)
 
 
 @app.callback()
