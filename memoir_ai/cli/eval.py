@@ -86,6 +86,13 @@ def eval_command(
     from memoir_ai.query.wording import CLI_WORDING
 
     questions = load_dataset(dataset)
+    if html is not None and not html.parent.is_dir():  # found out before the work, not after
+        from memoir_ai.errors import ValidationError
+
+        raise ValidationError(
+            f"There is no folder {str(html.parent)!r} to write the HTML report in.",
+            remedy="give --html a path in a folder that exists.",
+        )
     chosen = [strategy.value for strategy in strategies or list(Strategy)]
 
     def progress(name: str, done: int, total: int) -> None:
