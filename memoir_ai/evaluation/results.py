@@ -37,7 +37,8 @@ DEFINITIONS: dict[str, str] = {
     "not in memory": "an answer that cites no chunk, or a query that found no chunk; the right "
     "outcome for an unanswerable question, scored as the share of them.",
     "calls, tokens, latency, cost": "per question, means over the questions that were "
-    "answered; cost in USD from liteLLM's bundled prices, unknown (null) for models without one.",
+    "answered; latency from the question's start to its answer, waits for a free model slot "
+    "included; cost in USD from liteLLM's bundled prices, unknown (null) for models without one.",
 }
 """One line per figure of the report, shown by the CLI table, the HTML report and the docs."""
 
