@@ -266,7 +266,7 @@ def _answered(
 
 def _record(memoir: MemoirAI, records: Sequence[LLMCallRecord], operation_id: str | None) -> None:
     """Write the baseline's calls to the audit log, as a query writes its own."""
-    from memoir_ai.database.audit import record_llm_calls
+    from memoir_ai.database.calls import record_llm_calls
 
     memoir.database.run(
         lambda session: record_llm_calls(

@@ -216,6 +216,11 @@ def test_wide_branch_and_bm25_scores_match_the_hand_count(
         result.calls for name in ("wide_branch", "bm25") for result in report.strategy(name).results
     )
     assert total == sum(rules.calls.values())
+    # The baseline's answer calls reach the audit log beside the queries' (4 + 3 answers).
+    with memoir:
+        logged = [memoir.llm_call(c.id) for c in memoir.llm_calls() if c.purpose == "answer"]
+    assert len(logged) == 7
+    assert len({call.operation_id for call in logged}) == 7
 
 
 def test_evidence_from_a_source_the_memory_lacks_is_refused_before_any_call(
