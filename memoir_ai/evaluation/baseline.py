@@ -7,7 +7,8 @@ differs. The chunks are ranked with BM25 (``bm25s``: Lucene's scoring,
 English stop words removed, Snowball stemming when PyStemmer is installed);
 those sharing no term with the question (score 0) are left out; the rest go
 into the prompt by rank, each that still fits the budget beside those before
-it (as PRUNE keeps paths). No category is shown: the retrieval is flat.
+it (as PRUNE keeps paths), trying at most the best :data:`MAX_CANDIDATES`.
+No category is shown: the retrieval is flat.
 
 ``bm25s`` is an optional dependency: ``pip install 'memoir-ai[eval]'``.
 """
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["BASELINE_NAME", "FlatAnswer", "FlatBaseline", "ranked_chunks"]
 
 BASELINE_NAME = "bm25"
+MAX_CANDIDATES = 1000
+"""The most ranked chunks tried for a prompt: past these a budget is full in practice."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,10 @@ class FlatBaseline:
         kept: list[CorpusChunk] = []
         sources: set[str] = set()
         used = prompt.base_tokens
-        for chunk, _ in ranked_chunks(self.chunks, self._index.scores(question)):
+        ranked = ranked_chunks(self.chunks, self._index.scores(question))
+        for chunk, _ in ranked[:MAX_CANDIDATES]:
+            if used >= budget:
+                break
             shown = prompts.AnswerChunk(chunk.id, chunk.content)
             extra = prompt.estimated_block_tokens(shown, chunk.token_count)
             if chunk.source_id not in sources and chunk.source_id in self.helpers:

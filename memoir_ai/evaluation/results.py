@@ -28,7 +28,8 @@ QuestionOutcome = Literal["answered", "nothing_found", "error"]
 DEFINITIONS: dict[str, str] = {
     "chunks read": "the chunks given to the answer step (after the budget was applied).",
     "evidence recall": "per answerable question, the share of its evidence quotes found in a "
-    "chunk read of the same source (case and spacing ignored); mean over answerable questions.",
+    "chunk read of the same source (case, spacing and curly quotes ignored); mean over "
+    "answerable questions.",
     "citation precision": "per answerable question that cites, the share of cited chunks that "
     "hold one of its evidence quotes; mean over those questions.",
     "answer containment": "per answerable question with keywords, the share of keywords the "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -341,7 +341,10 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
         }
     )
     if missing:
-        shown = "; ".join(f"{question_id}: {source!r}" for question_id, source in missing[:5])
+        shown = "; ".join(
+            f"{question_id}: {source!r}{_did_you_mean(source, texts)}"
+            for question_id, source in missing[:5]
+        )
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         stored = ", ".join(repr(source) for source in sorted(texts)[:5])
         raise ValidationError(
@@ -361,3 +364,13 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
                     f"{item.source_id} shows them)"
                 )
     return warnings
+
+
+def _did_you_mean(source: str, stored: Collection[str]) -> str:
+    """`` (did you mean 'x'?)`` for a stored id that ends like ``source`` or is spelt alike."""
+    import difflib
+
+    tail = source.rsplit("/", 1)[-1]
+    alike = [known for known in stored if known.rsplit("/", 1)[-1] == tail]
+    alike = alike or difflib.get_close_matches(source, list(stored), n=1, cutoff=0.8)
+    return f" (did you mean {sorted(alike)[0]!r}?)" if alike else ""

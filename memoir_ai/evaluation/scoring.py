@@ -7,7 +7,8 @@ Definitions (also :data:`~memoir_ai.evaluation.results.DEFINITIONS`):
   BM25 baseline the chunks put in its prompt.
 - A chunk **holds** an evidence item when it belongs to the item's source and
   its text (the summary, when the answer step saw a summary) contains the quote,
-  both compared with case folded and every run of white space made one space.
+  both compared with case folded, every run of white space made one space, and
+  typographic quotes and dashes read as plain ones (:func:`normalized`).
 - **Evidence recall** of an answerable question: evidence items held by a
   chunk read ÷ evidence items. Mean over answerable questions.
 - **Citation precision** of an answerable question that cites something: cited
@@ -27,6 +28,7 @@ question qualifies.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -76,9 +78,19 @@ class Reading:
     cost_usd: float | None = None
 
 
+_TYPOGRAPHY = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+
+
 def normalized(text: str) -> str:
-    """``text`` with case folded and every run of white space made one space."""
-    return " ".join(text.split()).casefold()
+    """``text`` as a person compares it: case, spacing and typography ignored.
+
+    Case is folded, any run of white space is one space, Unicode compatibility
+    forms are unified (NFKC), and curly quotes and en or em dashes read as plain ones.
+    """
+    plain = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+    return " ".join(plain.split()).casefold()
 
 
 def holds(chunk: ReadChunk, evidence: EvalEvidence) -> bool:

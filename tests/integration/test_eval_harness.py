@@ -230,11 +230,15 @@ def test_evidence_from_a_source_the_memory_lacks_is_refused_before_any_call(
 
     memoir, rules, _ = tiny
     dataset = parse_dataset(
-        ['{"question": "Apples?", "evidence": [{"source_id": "z.txt", "quote": "x"}]}']
+        [
+            '{"question": "Apples?", "evidence": [{"source_id": "z.txt", "quote": "x"}]}',
+            '{"question": "Boats?", "evidence": [{"source_id": "docs/b.txt", "quote": "x"}]}',
+        ]
     )
     with memoir, pytest.raises(ValidationError, match="z.txt") as raised:
         evaluate_sync(memoir, dataset)
     assert "a.txt" in raised.value.remedy
+    assert "'docs/b.txt' (did you mean 'b.txt'?)" in raised.value.message
     assert not rules.calls
 
 

@@ -51,6 +51,8 @@ def test_a_chunk_holds_evidence_of_its_own_source_only() -> None:
     assert holds(ReadChunk(1, "farm.md", "The harvest  is in AUTUMN, late."), evidence)
     assert not holds(ReadChunk(2, "other.md", "The harvest is in autumn."), evidence)
     assert not holds(ReadChunk(3, "farm.md", "The harvest is in spring."), evidence)
+    typed = EvalEvidence(source_id="farm.md", quote="the \u201cold Moon\u201d \u2013 it\u2019s")
+    assert holds(ReadChunk(4, "farm.md", 'Called the "old Moon" - it\'s late.'), typed)
 
 
 def test_scores_of_one_answerable_question_by_hand() -> None:
