@@ -14,8 +14,10 @@
    to the audit log as the queries' do.
 4. Score each question and average (:mod:`~memoir_ai.evaluation.scoring`).
 
-A question whose query found nothing or failed is scored as such and the run
-goes on; a dataset that does not fit the memory, or a database failure, stops it.
+A question whose query found nothing or failed (the model failed for good, the
+question is refused) is scored as such and the run goes on; a dataset that
+does not fit the memory, a setting the memory refuses, or a database failure
+stops it.
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ async def _tree_reading(
         )
     except NoResultsError:
         return Reading("nothing_found", latency_seconds=time.perf_counter() - started)
-    except (QueryError, LLMError) as error:
+    except (QueryError, LLMError, ValidationError) as error:  # this question's own failure
         return Reading("error", error=str(error), latency_seconds=time.perf_counter() - started)
     return _answered(
         result.answer,

@@ -256,3 +256,20 @@ def test_a_quote_no_single_chunk_holds_is_a_warning_and_scores_zero(
         report = evaluate_sync(memoir, dataset, strategies=["one_shot"], baseline=False)
     assert any("autumn. Boats sail" in warning for warning in report.warnings)
     assert report.strategy("one_shot").evidence_recall == 0.0
+
+
+def test_a_question_the_query_refuses_is_an_error_and_the_run_goes_on(
+    tiny: tuple[MemoirAI, RuleModel, dict],
+) -> None:
+    memoir, _, _ = tiny
+    long = "apple " * 5000  # over the 20,000 characters a question may have
+    dataset = parse_dataset(
+        [f'{{"id": "long", "question": "{long}"}}', '{"id": "ok", "question": "apple harvest?"}']
+    )
+    with memoir:
+        report = evaluate_sync(memoir, dataset, strategies=["one_shot"], baseline=False)
+    refused, answered = report.strategy("one_shot").results
+    assert refused.outcome == "error" and "20000" in (refused.error or "")
+    assert refused.answer_containment == 0.0  # unanswerable, and not answered "not in memory"
+    assert answered.outcome == "answered"
+    assert report.strategy("one_shot").errors == 1
