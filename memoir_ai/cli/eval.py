@@ -29,6 +29,7 @@ def eval_command(
     dataset: Annotated[
         Path,
         typer.Argument(
+            metavar="DATASET.jsonl",
             help="JSONL file: one question a line, with its evidence (source_id and quote) "
             "and optional answer_keywords; no evidence means unanswerable.",
             show_default=False,
@@ -39,7 +40,9 @@ def eval_command(
         typer.Option(
             "--strategy",
             "-s",
-            help="A strategy to evaluate; repeat for several (default: all four).",
+            metavar="STRATEGY",
+            help="one_shot, wide_branch, zoom_in or branch_out; repeat for several "
+            "(default: all four).",
             show_default=False,
         ),
     ] = None,
