@@ -1,4 +1,11 @@
-"""Run every registered benchmark, print a table, write benchmarks/results/latest.json."""
+"""Run every registered benchmark, print a table, write benchmarks/results/latest.json.
+
+``python -m benchmarks WORD ...`` runs only the groups whose name contains a
+word and leaves the results file alone; add ``--merge`` to put those groups'
+figures into it in place of the old ones (each merged group's time is kept
+under ``merged_groups``). Other ``--`` flags (``--quick``) are read by the
+benchmarks themselves.
+"""
 
 from __future__ import annotations
 
@@ -67,14 +74,28 @@ def write(results: dict[str, list[Figure]], path: Path) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def merge(results: dict[str, list[Figure]], path: Path) -> None:
+    """Replace the figures of the groups in ``results`` in the results file, keep the others."""
+    payload = json.loads(path.read_text("utf-8"))
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    for group, figures in results.items():
+        payload["groups"][group] = [asdict(f) for f in figures]
+        payload.setdefault("merged_groups", {})[group] = now
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     console = Console()
     if not console.is_terminal:  # `make bench` output piped or logged: keep notes readable
         console = Console(width=160)
     discover()
-    results = run(argv, console)
+    selected = [word for word in argv if not word.startswith("--")]
+    results = run(selected, console)
     render(results, console)
-    if argv:
+    if selected and "--merge" in argv:
+        merge(results, RESULTS)
+        console.print(f"Merged {', '.join(results)} into {RESULTS.name}")
+    elif selected:
         console.print("[dim]A partial run does not overwrite the results file.[/dim]")
     else:
         write(results, RESULTS)

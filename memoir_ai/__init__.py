@@ -17,6 +17,7 @@ from memoir_ai.errors import (
     LLMError,
     MemoirAIError,
     MigrationError,
+    NotFoundError,
     QueryError,
     SourceChangedError,
     SourceCollisionError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         EvalReport,
         EvalStrategyResult,
     )
+    from memoir_ai.front_doors import CallLog, SourceDeleted
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.memoir import MemoirAI
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CallLog",
     "CallTotals",
     "CategoryNode",
     "CategoryPath",
@@ -87,6 +90,7 @@ __all__ = [
     "MemoirAIConfig",
     "MemoirAIError",
     "MigrationError",
+    "NotFoundError",
     "PromptLimitingStrategy",
     "QueryCall",
     "QueryError",
@@ -96,6 +100,7 @@ __all__ = [
     "QueryWording",
     "SourceChangedError",
     "SourceCollisionError",
+    "SourceDeleted",
     "SourceSummary",
     "StoredHelper",
     "TraceChoice",
@@ -170,6 +175,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai.evaluation import results as eval_results
 
         return getattr(eval_results, name)
+    if name in ("CallLog", "SourceDeleted"):
+        from memoir_ai import front_doors
+
+        return getattr(front_doors, name)
     if name == "IngestResult":
         from memoir_ai.ingest.results import IngestResult
 

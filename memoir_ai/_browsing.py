@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from memoir_ai.errors import ValidationError
+from memoir_ai.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -104,7 +104,7 @@ class BrowsingMethods:
         """One stored chunk with its category path, source and character offsets.
 
         Raises:
-            ValidationError: no chunk has that id.
+            NotFoundError: no chunk has that id.
         """
         from memoir_ai.database.chunks import get_chunk
 
@@ -113,7 +113,7 @@ class BrowsingMethods:
             lambda session: get_chunk(session, chunk_id), doing=f"reading chunk {chunk_id}"
         )
         if chunk is None:
-            raise ValidationError(
+            raise NotFoundError(
                 f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
                 remedy="use the id of a chunk of a query result (QueryResult.chunks) or of "
                 "list_chunks(source_id).",
@@ -124,7 +124,7 @@ class BrowsingMethods:
         """The chunks of one source, in text order, with their ids and category paths.
 
         Raises:
-            ValidationError: no source is stored under ``source_id``.
+            NotFoundError: no source is stored under ``source_id``.
         """
         from memoir_ai.database.chunks import source_chunks
 
@@ -134,7 +134,7 @@ class BrowsingMethods:
             doing=f"reading the chunks of {source_id!r}",
         )
         if not chunks:
-            raise ValidationError(
+            raise NotFoundError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",
                 remedy="use a source id of list_sources().",
             )
@@ -148,7 +148,7 @@ class BrowsingMethods:
         LLM calls is kept: it records what was spent.
 
         Raises:
-            ValidationError: no source is stored under ``source_id``.
+            NotFoundError: no source is stored under ``source_id``.
         """
         from memoir_ai.database.sources import checked_source_id, remove_source
 
@@ -159,7 +159,7 @@ class BrowsingMethods:
             doing=f"deleting source {source_id!r}",
         )
         if removed is None:
-            raise ValidationError(
+            raise NotFoundError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",
                 remedy="list the stored sources with `memoir sources` (or list_sources()).",
             )
@@ -185,7 +185,7 @@ class BrowsingMethods:
         """One recorded call with the exact prompt it sent and the answer it got.
 
         Raises:
-            ValidationError: no call has that id.
+            NotFoundError: no call has that id.
             DatabaseError: its stored payload cannot be read back (changed outside memoir-ai).
         """
         from memoir_ai.database.calls import load_call_detail
@@ -194,7 +194,7 @@ class BrowsingMethods:
         with self.database.session() as session:
             detail = load_call_detail(session, call_id)
         if detail is None:
-            raise ValidationError(
+            raise NotFoundError(
                 f"There is no LLM call with id {call_id} in {self.database.masked_url}.",
                 remedy="list the recorded calls and their ids with `memoir log` (or llm_calls()).",
             )

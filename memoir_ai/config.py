@@ -10,19 +10,27 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from memoir_ai.errors import ConfigurationError
 
-__all__ = ["DEFAULT_DATABASE_URL", "OFFLINE_MODEL", "MemoirAIConfig"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "OFFLINE_MODEL",
+    "MemoirAIConfig",
+    "ServerConfig",
+]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///memoir.db"
+DEFAULT_MAX_REQUEST_BYTES = 10_000_000  # 10 MB
+MIN_TOKEN_LENGTH = 16
 OFFLINE_MODEL = "offline"
 MAX_HIERARCHY_DEPTH = 100
 MAX_BATCH_SIZE = 50
@@ -57,6 +65,9 @@ class MemoirAIConfig(BaseSettings):
     structured_output: Literal["auto", "native", "tool", "prompted"] = "auto"
     # Seconds one model request may take before it is cancelled (and retried).
     llm_timeout: float = Field(default=300.0, gt=0, le=3600)
+    # Seconds every call of the offline stand-in waits, to play a remote model in demos
+    # and benchmarks (no effect on any other model).
+    offline_latency: float = Field(default=0.0, ge=0, le=60)
 
     # The shape of the tree and of the chunks.
     hierarchy_depth: int = 3
@@ -173,6 +184,69 @@ class MemoirAIConfig(BaseSettings):
         return self
 
 
+class ServerConfig(BaseSettings):
+    """The settings of the network front doors (``memoir serve``, ``memoir mcp`` over HTTP).
+
+    Read from ``MEMOIR_API_TOKEN``, ``MEMOIR_MAX_REQUEST_BYTES`` and
+    ``MEMOIR_CORS_ORIGINS`` (a JSON list, or origins separated by commas) or
+    ``.env``, like :class:`MemoirAIConfig`. The token is a :class:`SecretStr`:
+    it never shows in a ``repr`` or a log line.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEMOIR_",
+        env_file=".env",  # _ENV_FILE
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    # The bearer token every request must carry; required to listen beyond loopback.
+    api_token: SecretStr | None = None
+    # The largest request body accepted; a larger one is refused with 413 before it is read.
+    max_request_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BYTES, ge=1024)
+    # Origins a browser may call the API from (CORS); none by default, so CORS stays off.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    def __init__(self, **values: Any) -> None:
+        """Build the settings; a broken rule raises ConfigurationError, not pydantic's."""
+        try:
+            super().__init__(**values)
+        except pydantic.ValidationError as exc:
+            raise _configuration_error(exc, values) from exc
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or (isinstance(text, str) and not text.strip()):
+            return None  # an empty MEMOIR_API_TOKEN= means no token
+        if isinstance(text, str) and (len(text) < MIN_TOKEN_LENGTH or text != text.strip()):
+            raise ValueError(
+                f"api_token must be at least {MIN_TOKEN_LENGTH} characters without surrounding "
+                "spaces; make one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return tuple(json.loads(text))
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token in clear, for the one comparison that needs it."""
+        return self.api_token.get_secret_value() if self.api_token is not None else None
+
+
 def _configuration_error(
     exc: pydantic.ValidationError, given: dict[str, Any]
 ) -> ConfigurationError:
@@ -229,7 +303,8 @@ def warn_unknown_variables(fields: Mapping[str, object]) -> None:
     """Warn once per name about a ``MEMOIR_*`` variable that is no setting, naming the closest."""
     import difflib
 
-    known = {f"MEMOIR_{name.upper()}" for name in fields}
+    names_known = {*fields, *ServerConfig.model_fields}
+    known = {f"MEMOIR_{name.upper()}" for name in names_known}
     names = {name.upper() for name in os.environ} | _env_file_variables()
     for name in sorted(names):
         if not name.startswith("MEMOIR_") or name in known or name in _warned:

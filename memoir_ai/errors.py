@@ -8,6 +8,7 @@ it); ``str(error)`` joins both on one line, which is what the CLI prints.
     MemoirAIError
     ├── ConfigurationError      a setting is wrong or conflicts with the database
     ├── ValidationError         user input is unusable (empty text, bad date, ...)
+    │   ├── NotFoundError         no source, chunk or call has the id given
     │   ├── SourceChangedError    other text is stored under the source id (and no replace)
     │   └── SourceCollisionError  another file's text is stored under the source id
     ├── DatabaseError           the database failed or is in the wrong state
@@ -33,6 +34,7 @@ __all__ = [
     "LLMError",
     "MemoirAIError",
     "MigrationError",
+    "NotFoundError",
     "QueryError",
     "SourceChangedError",
     "SourceCollisionError",
@@ -64,6 +66,14 @@ class ConfigurationError(MemoirAIError):
 
 class ValidationError(MemoirAIError):
     """User input cannot be used as given (empty text, unparsable date, ...)."""
+
+
+class NotFoundError(ValidationError):
+    """Nothing is stored under the id given (a source, a chunk, a logged call).
+
+    A front door that answers with status codes (the HTTP API) tells it from
+    other bad input by this class: 404 instead of 400.
+    """
 
 
 class SourceChangedError(ValidationError):

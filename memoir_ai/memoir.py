@@ -255,6 +255,13 @@ class MemoirAI(BrowsingMethods, HelperMethods):
             )
         )
 
+    def initialize(self) -> None:
+        """Create, upgrade or adopt the schema now, as the first write would.
+
+        A server calls it at start-up, so that reads work from the first request.
+        """
+        self._memory.open_for_writing()
+
     def close(self) -> None:
         """Release the database connections (an in-memory database goes with them)."""
         self.database.dispose()

@@ -33,6 +33,7 @@ from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
 from memoir_ai.cli.mcp import mcp
 from memoir_ai.cli.query import query
+from memoir_ai.cli.serve import serve
 from memoir_ai.cli.sources import show, sources_app
 from memoir_ai.cli.tree import tree
 from memoir_ai.errors import MemoirAIError
@@ -110,6 +111,7 @@ app.command("log")(log)
 app.command("doctor")(doctor)
 app.command("mcp")(mcp)
 app.command("eval")(eval_command)
+app.command("serve")(serve)
 
 
 @app.callback()

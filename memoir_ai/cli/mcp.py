@@ -36,7 +36,11 @@ def mcp(
     ] = TransportChoice.STDIO,
     host: Annotated[
         str,
-        typer.Option("--host", help="Address to listen on with streamable-http (loopback only)."),
+        typer.Option(
+            "--host",
+            help="Address to listen on with streamable-http; any but loopback needs "
+            "MEMOIR_API_TOKEN.",
+        ),
     ] = "127.0.0.1",
     port: Annotated[
         int,
@@ -44,6 +48,7 @@ def mcp(
     ] = 8000,
 ) -> None:
     """Serve the memory over MCP: tools to ingest, query, browse and delete, and resources."""
+    from memoir_ai.config import ServerConfig
     from memoir_ai.errors import ConfigurationError
 
     try:
@@ -53,7 +58,8 @@ def mcp(
             f"memoir mcp needs the MCP Python SDK, which is not installed ({error}).",
             remedy="install it with: pip install 'memoir-ai[mcp]'.",
         ) from error
+    settings = ServerConfig()
     if transport is TransportChoice.STREAMABLE_HTTP:
-        check_host(host)
+        check_host(host, settings)  # before anything is opened
     with open_memoir(ctx) as memoir:
-        serve(memoir, transport.value, host=host, port=port)
+        serve(memoir, transport.value, host=host, port=port, settings=settings)

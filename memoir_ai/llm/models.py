@@ -121,6 +121,7 @@ class LLMSettings:
             "record_payloads": config.record_llm_payloads,
             "structured_output": config.structured_output,
             "timeout_seconds": config.llm_timeout,
+            "offline_latency_seconds": config.offline_latency,
         }
         values.update(overrides)
         return cls(**values)

@@ -26,8 +26,9 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from memoir_ai import __version__
 from memoir_ai.errors import MemoirAIError, ValidationError
+from memoir_ai.front_doors import SourceDeleted, json_data
 from memoir_ai.memoir import MemoirAI
-from memoir_ai.results import CategoryTree, ChunkDetail, PublicResult, SourceSummary
+from memoir_ai.results import CategoryTree, ChunkDetail, SourceSummary
 
 __all__ = ["SourceDeleted", "build_server", "json_data"]
 
@@ -43,29 +44,6 @@ INSTRUCTIONS = (
 )
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True)
 _JSON = "application/json"
-
-
-class SourceDeleted(PublicResult):
-    """What ``delete_source`` removed: the source and how many chunks went with it."""
-
-    source_id: str
-    chunks_deleted: int
-
-
-def json_data(result: object) -> JsonObject:
-    """The JSON of a public result: its ``to_json_data()``.
-
-    ``QueryResult`` and ``IngestResult`` are still dataclasses without it; until
-    they are pydantic results too, they are converted field by field here.
-    """
-    to_json_data = getattr(result, "to_json_data", None)
-    if callable(to_json_data):
-        data: JsonObject = to_json_data()
-        return data
-    import pydantic_core
-
-    converted: JsonObject = pydantic_core.to_jsonable_python(result)
-    return converted
 
 
 def _success(data: JsonObject) -> CallToolResult:

@@ -100,7 +100,7 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
         "import sys, memoir_ai.cli.main; "
         "heavy = [m for m in ('sqlalchemy', 'alembic', 'pydantic_ai', 'litellm', 'rich', "
         "'memoir_ai.database', 'pydantic_settings', 'memoir_ai.config', 'mcp', 'memoir_ai.mcp', "
-        "'uvicorn', 'starlette') "
+        "'uvicorn', 'starlette', 'fastapi', 'memoir_ai.api', 'memoir_ai._http_guard') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
     loaded = subprocess.run(

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
+import httpx
+import httpx2
 import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -260,13 +262,19 @@ def _free_port() -> int:
         return port
 
 
+TOKEN = "mcp-token-for-the-tests-0123456789"
+
+
 @contextmanager
-def _http_server(url: str, tmp_path: Path) -> Iterator[str]:
+def _http_server(url: str, tmp_path: Path, token: str | None = None) -> Iterator[str]:
     port = _free_port()
     errors = (tmp_path / "http.log").open("w")
+    env = _environment()
+    if token is not None:
+        env["MEMOIR_API_TOKEN"] = token
     process = subprocess.Popen(
         [MEMOIR, "--db", url, "mcp", "--transport", "streamable-http", "--port", str(port)],
-        env=_environment(),
+        env=env,
         cwd=tmp_path,
         stdout=errors,
         stderr=errors,
@@ -288,13 +296,40 @@ def _http_server(url: str, tmp_path: Path) -> Iterator[str]:
         errors.close()
 
 
-def test_streamable_http(sqlite_url: str, tmp_path: Path) -> None:
-    with _http_server(sqlite_url, tmp_path) as endpoint:
+def test_streamable_http_with_a_token(sqlite_url: str, tmp_path: Path) -> None:
+    """With MEMOIR_API_TOKEN set, the SDK's client works with the token and nothing without."""
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"},
+        },
+    }
+    accept = {"Accept": "application/json, text/event-stream"}
+    with _http_server(sqlite_url, tmp_path, token=TOKEN) as endpoint:
+        for headers in ({}, {"Authorization": "Bearer not-the-token-at-all-0123456789"}):
+            refused = httpx.post(endpoint, json=initialize, headers={**accept, **headers})
+            assert refused.status_code == 401, refused.text
+            assert "Authorization: Bearer" in refused.json()["remedy"]
+        # The body cap holds here too (the default, 10 MB).
+        too_big = httpx.post(
+            endpoint,
+            content=b" " * 10_000_001,
+            headers={**accept, "Authorization": f"Bearer {TOKEN}"},
+        )
+        assert too_big.status_code == 413
 
         async def main() -> None:
-            transport: AbstractAsyncContextManager[Any] = streamable_http_client(endpoint)
-            async with transport as (read, write), ClientSession(read, write) as session:
-                await _scenario(session, sqlite_url)
+            client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120)
+            async with client:
+                transport: AbstractAsyncContextManager[Any] = streamable_http_client(
+                    endpoint, http_client=client
+                )
+                async with transport as (read, write), ClientSession(read, write) as session:
+                    await _scenario(session, sqlite_url)
 
         anyio.run(main)
 
@@ -310,4 +345,5 @@ def test_refuses_to_listen_beyond_loopback(sqlite_url: str, tmp_path: Path) -> N
     )
     assert finished.returncode == 1
     assert "0.0.0.0" in finished.stderr and "Fix:" in finished.stderr
+    assert "MEMOIR_API_TOKEN" in finished.stderr
     assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()  # nothing was opened

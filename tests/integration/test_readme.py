@@ -11,6 +11,7 @@ import typer
 
 from memoir_ai import MemoirAIConfig
 from memoir_ai.cli.main import app
+from memoir_ai.config import ServerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text("utf-8")
@@ -60,6 +61,8 @@ def test_the_configuration_table_lists_every_field() -> None:
         row = next((r for r in rows if r.startswith(f"| `{name}`")), None)
         assert row is not None, f"{name} is missing from the configuration table"
         assert f"`MEMOIR_{name.upper()}`" in row
+    for name in ServerConfig.model_fields:  # the network front doors' own table
+        assert f"| `MEMOIR_{name.upper()}`" in README, f"MEMOIR_{name.upper()} is not described"
 
 
 @pytest.mark.parametrize(
