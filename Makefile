@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench lock servers clean
+.PHONY: demo test lint bench eval lock servers clean
 
 LOCK := requirements.lock
 
@@ -50,9 +50,22 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# `memoir eval` of the questions written for samples/ (eval/samples.jsonl), on a fresh SQLite
+# memory of the samples, with the offline model; the HTML report goes to .eval/report.html.
+EVAL_DIR := .eval
+EVAL_DB := sqlite:///$(EVAL_DIR)/samples.db
+EVAL_BUDGET := 2000
+
+eval: $(STAMP)
+	rm -rf $(EVAL_DIR)
+	mkdir -p $(EVAL_DIR)
+	$(BIN)/memoir --db $(EVAL_DB) --model offline ingest samples > $(EVAL_DIR)/ingest.txt
+	$(BIN)/memoir --db $(EVAL_DB) --model offline eval eval/samples.jsonl \
+		--budget $(EVAL_BUDGET) --html $(EVAL_DIR)/report.html
+
 # Throwaway PostgreSQL and MariaDB on loopback; then `source /tmp/memoir-test-servers/env`.
 servers:
 	.ci/servers.sh start
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EVAL_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,12 @@ from memoir_ai.errors import (
 if TYPE_CHECKING:
     from memoir_ai.browse import CategoryDetail
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.evaluation.results import (
+        EvalEvidenceCheck,
+        EvalQuestionResult,
+        EvalReport,
+        EvalStrategyResult,
+    )
     from memoir_ai.front_doors import CallLog, SourceDeleted
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
@@ -88,6 +94,10 @@ __all__ = [
     "DatabaseError",
     "DatabaseInfo",
     "DroppedPath",
+    "EvalEvidenceCheck",
+    "EvalQuestionResult",
+    "EvalReport",
+    "EvalStrategyResult",
     "IngestResult",
     "LLMCallRecord",
     "LLMError",
@@ -150,6 +160,9 @@ _MAINTENANCE_NAMES = frozenset(
         "TreeState",
     }
 )
+_EVAL_NAMES = frozenset(
+    {"EvalEvidenceCheck", "EvalQuestionResult", "EvalReport", "EvalStrategyResult"}
+)
 _RESULT_NAMES = frozenset(
     {
         "CallTotals",
@@ -199,6 +212,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai.browse import CategoryDetail
 
         return CategoryDetail
+    if name in _EVAL_NAMES:
+        from memoir_ai.evaluation import results as eval_results
+
+        return getattr(eval_results, name)
     if name in ("CallLog", "SourceDeleted"):
         from memoir_ai import front_doors
 

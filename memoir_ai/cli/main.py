@@ -28,6 +28,7 @@ from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.category import category_app, chunk_app
 from memoir_ai.cli.db import db_app
 from memoir_ai.cli.doctor import doctor
+from memoir_ai.cli.eval import eval_command
 from memoir_ai.cli.helper import helper_app
 from memoir_ai.cli.ingest import ingest
 from memoir_ai.cli.log import log
@@ -114,6 +115,7 @@ app.command("mcp")(mcp)
 app.add_typer(category_app, name="category")
 app.add_typer(chunk_app, name="chunk")
 app.command("tidy")(tidy)
+app.command("eval")(eval_command)
 app.command("serve")(serve)
 
 
