@@ -23,7 +23,15 @@ if TYPE_CHECKING:
 
     from memoir_ai.config import MemoirAIConfig
 
-__all__ = ["CliOptions", "configure_logging", "console", "print_error", "print_json", "scrub"]
+__all__ = [
+    "CliOptions",
+    "configure_logging",
+    "confirm",
+    "console",
+    "print_error",
+    "print_json",
+    "scrub",
+]
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,26 @@ def print_json(data: object) -> None:
     import json
 
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def confirm(question: str, *, keep_stdout_clean: bool = False) -> bool:
+    """Ask a yes/no question (default no); ``keep_stdout_clean`` asks on stderr.
+
+    With ``--json`` stdout must stay one JSON document, so the question and the
+    echo of the answer go to stderr. (``click.confirm(err=True)`` still writes
+    the space after the question to stdout.)
+    """
+    if not keep_stdout_clean:
+        return typer.confirm(question)
+    while True:
+        typer.echo(f"{question} [y/N]: ", err=True, nl=False)
+        answer = sys.stdin.readline()
+        if not answer:  # end of input: the default
+            typer.echo("", err=True)
+            return False
+        reply = answer.strip().lower()
+        if reply in ("", "n", "no"):
+            return False
+        if reply in ("y", "yes"):
+            return True
+        typer.echo("Error: invalid input", err=True)

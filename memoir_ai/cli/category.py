@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import print_json
+from memoir_ai.cli._output import confirm, print_json
 
 if TYPE_CHECKING:
     from memoir_ai.maintenance.results import CategoryChange
@@ -50,9 +50,10 @@ def _report(change: CategoryChange, as_json: bool) -> None:
     typer.echo("Undo it with `memoir category undo`.")
 
 
-def _confirm(question: str, yes: bool) -> None:
-    if not yes and not typer.confirm(question):
-        typer.echo("Cancelled: nothing was changed.")
+def _confirm(question: str, yes: bool, as_json: bool) -> None:
+    # With --json the question goes to stderr, so stdout stays one JSON document.
+    if not yes and not confirm(question, keep_stdout_clean=as_json):
+        typer.echo("Cancelled: nothing was changed.", err=as_json)
         raise typer.Exit(1)
 
 
@@ -82,6 +83,7 @@ def merge(
         f"Merge {source!r} into {into!r}? Its chunks and sub-categories move there and "
         f"{source!r} is removed (undo with `memoir category undo`).",
         yes,
+        as_json,
     )
     with open_memoir(ctx) as memoir:
         change = memoir.merge_categories(_reference(source), _reference(into))
@@ -106,7 +108,7 @@ def move(
 @category_app.command("delete-empty")
 def delete_empty(ctx: typer.Context, yes: Yes = False, as_json: Json = False) -> None:
     """Delete every category that has no chunk anywhere below it."""
-    _confirm("Delete every category with no chunk below it?", yes)
+    _confirm("Delete every category with no chunk below it?", yes, as_json)
     with open_memoir(ctx) as memoir:
         change = memoir.delete_empty_categories()
     if change is None:
@@ -152,7 +154,7 @@ def history(
 @category_app.command("undo")
 def undo(ctx: typer.Context, yes: Yes = False, as_json: Json = False) -> None:
     """Undo the most recent change not undone yet, if nothing has changed its rows since."""
-    _confirm("Undo the most recent change to the tree?", yes)
+    _confirm("Undo the most recent change to the tree?", yes, as_json)
     with open_memoir(ctx) as memoir:
         change = memoir.undo_last_change()
     if as_json:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from memoir_ai.cli._memoir import open_memoir
-from memoir_ai.cli._output import print_json
+from memoir_ai.cli._output import confirm, print_json
 
 if TYPE_CHECKING:
     from memoir_ai.maintenance.results import TidyPlan
@@ -57,8 +57,10 @@ def tidy(
             _show(plan, as_json)
         if not apply or not plan.proposals:
             return
-        if not yes and not typer.confirm(f"Apply these {len(plan.proposals)} merge(s)?"):
-            typer.echo("Cancelled: nothing was changed.")
+        # With --json the question goes to stderr, so stdout stays one JSON document.
+        question = f"Apply these {len(plan.proposals)} merge(s)?"
+        if not yes and not confirm(question, keep_stdout_clean=as_json):
+            typer.echo("Cancelled: nothing was changed.", err=as_json)
             raise typer.Exit(1)
         done = memoir.apply_tidy_plan(plan)
     if as_json:

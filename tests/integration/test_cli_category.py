@@ -9,6 +9,8 @@ counted in the audit log against the sibling groups counted in SQL.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,27 @@ def test_tidy_proposes_near_duplicates_and_applies_the_reviewed_plan(
     check_rules(url)
     again = _json(url, "tidy", "--apply", "--plan", str(saved), "--yes")
     assert again["applied"] == [] and "no category with id" in again["skipped"][0]["reason"]
+
+
+def _memoir(url: str, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+    """The installed command with a real pipe for stdin (CliRunner echoes input to stdout)."""
+    command = [sys.executable, "-m", "memoir_ai.cli.main", "--db", url, *args]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_confirmation_with_json_asks_on_stderr_and_keeps_stdout_one_document(
+    sqlite_url: str,
+) -> None:
+    url = sqlite_url
+    build_tree(url)
+    applied = _memoir(url, "tidy", "--apply", "--json", stdin="y\n")
+    assert applied.returncode == 0, applied.stderr
+    assert "Apply these 1 merge(s)?" in applied.stderr
+    assert [change["operation"] for change in json.loads(applied.stdout)["applied"]] == ["merge"]
+
+    declined = _memoir(url, "category", "undo", "--json", stdin="n\n")
+    assert declined.returncode == 1 and declined.stdout == ""
+    assert "Cancelled: nothing was changed." in declined.stderr
+    undone = _memoir(url, "category", "undo", "--json", stdin="y\n")
+    assert undone.returncode == 0 and "Undo the most recent change" in undone.stderr
+    assert json.loads(undone.stdout)["operation"] == "merge"
