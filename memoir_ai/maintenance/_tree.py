@@ -11,21 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from memoir_ai.category_paths import CategoryRef, find_by_path, parse_reference
 from memoir_ai.database.categories import CategoryRow
 from memoir_ai.errors import CategoryNotFoundError
 
-__all__ = ["PATH_SEPARATOR", "CategoryRef", "Tree", "parse_reference"]
-
-PATH_SEPARATOR = ">"
-CategoryRef = int | str
-"""A category as a person names it: its id, or its path of names from the top level."""
-LISTED = 8
-
-
-def parse_reference(text: str) -> CategoryRef:
-    """What a front door's text means: digits are an id, anything else a path."""
-    stripped = text.strip()
-    return int(stripped) if stripped.isdigit() else stripped
+__all__ = ["CategoryRef", "Tree", "parse_reference"]
 
 
 @dataclass
@@ -98,35 +88,9 @@ class Tree:
                     "category's id; or name the category by its path, e.g. 'Astronomy > Moon'.",
                 )
             return row
-        names = tuple(part.strip() for part in str(reference).split(PATH_SEPARATOR))
-        if not all(names):
-            raise CategoryNotFoundError(
-                f"{reference!r} is not a category path ({role}): a path is names joined by "
-                "' > ', with no empty name.",
-                remedy="write the path as the tree shows it, e.g. 'Astronomy > Moon & Half', "
-                "or give the category's id.",
-            )
-        exact = [row for row in self.rows.values() if self.path(row.id) == names]
-        if exact:
-            return exact[0]  # sibling names are unique: one full path, one category
-        ending = [
-            row
-            for row in self.rows.values()
-            if len(self.path(row.id)) > len(names) and self.path(row.id)[-len(names) :] == names
-        ]
-        if len(ending) == 1:
-            return ending[0]
-        if not ending:
-            raise CategoryNotFoundError(
-                f"No category has the path {' > '.join(names)!r} ({role}) in {self.where}.",
-                remedy="names are matched exactly (case and accents too); `memoir tree --ids` "
-                "shows every path and id.",
-            )
-        listed = tuple(f"{self.label(row.id)} (id {row.id})" for row in ending)
-        shown = "; ".join(listed[:LISTED]) + (" …" if len(listed) > LISTED else "")
-        raise CategoryNotFoundError(
-            f"The path {' > '.join(names)!r} ({role}) names {len(ending)} categories: {shown}.",
-            remedy="give the full path from the top level, or the category's id.",
-            ambiguous=True,
-            candidates=listed,
+        found = find_by_path(
+            str(reference),
+            ((self.path(row.id), row.id) for row in self.rows.values()),
+            context=f" ({role}) in {self.where}",
         )
+        return self.rows[found]
