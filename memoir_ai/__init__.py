@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         EvalStrategyResult,
     )
     from memoir_ai.front_doors import CallLog, SourceDeleted
-    from memoir_ai.ingest.results import IngestResult
+    from memoir_ai.ingest.results import IngestedChunk, IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.maintenance.results import (
         CategoryChange,
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         CategoryTree,
         ChunkDetail,
         DatabaseInfo,
+        LevelFill,
         LoggedCall,
         LoggedCallDetail,
         SourceSummary,
@@ -99,8 +100,10 @@ __all__ = [
     "EvalReport",
     "EvalStrategyResult",
     "IngestResult",
+    "IngestedChunk",
     "LLMCallRecord",
     "LLMError",
+    "LevelFill",
     "LoggedCall",
     "LoggedCallDetail",
     "MemoirAI",
@@ -134,96 +137,35 @@ __all__ = [
 ]
 
 
-_QUERY_NAMES = frozenset(
-    {
-        "CategoryPath",
-        "DroppedPath",
-        "PromptLimitingStrategy",
-        "QueryCall",
-        "QueryResult",
-        "QueryStrategy",
-        "QueryTrace",
-        "TraceChoice",
-        "TraceLevel",
-        "TraceStep",
-        "UsedChunk",
-    }
-)
-_MAINTENANCE_NAMES = frozenset(
-    {
-        "CategoryChange",
-        "CategoryState",
-        "ChunkPlacement",
-        "MergeProposal",
-        "SkippedProposal",
-        "TidyPlan",
-        "TreeState",
-    }
-)
-_EVAL_NAMES = frozenset(
-    {"EvalEvidenceCheck", "EvalQuestionResult", "EvalReport", "EvalStrategyResult"}
-)
-_RESULT_NAMES = frozenset(
-    {
-        "CallTotals",
-        "CategoryNode",
-        "CategoryTree",
-        "ChunkDetail",
-        "DatabaseInfo",
-        "LoggedCall",
-        "LoggedCallDetail",
-        "SourceSummary",
-        "StoredHelper",
-    }
+# Where the lazily loaded public names live. Each module lists its names once, in its
+# own ``__all__``; a name of ``__all__`` above is served by the first module here that
+# lists it. The light modules come first, so that ``MemoirAI`` loads nothing heavy.
+_HOMES = (
+    "memoir_ai.memoir",
+    "memoir_ai.results",
+    "memoir_ai.front_doors",
+    "memoir_ai.browse",
+    "memoir_ai.maintenance.results",
+    "memoir_ai.evaluation.results",
+    "memoir_ai.config",
+    "memoir_ai.query.wording",
+    "memoir_ai.query.results",
+    "memoir_ai.llm.records",
+    "memoir_ai.ingest.results",
 )
 
 
 def __getattr__(name: str) -> Any:
-    """Load MemoirAI and MemoirAIConfig on first use: they pull in the heavy dependencies."""
-    if name == "MemoirAIConfig":
-        from memoir_ai.config import MemoirAIConfig
+    """Load a public name from its module on first use (they pull in the heavy dependencies)."""
+    if name in __all__:
+        import importlib
 
-        return MemoirAIConfig
-    if name == "MemoirAI":
-        from memoir_ai.memoir import MemoirAI
-
-        return MemoirAI
-    if name in _QUERY_NAMES:
-        from memoir_ai.query import results as query_results
-
-        return getattr(query_results, name)
-    if name == "LLMCallRecord":
-        from memoir_ai.llm.records import LLMCallRecord
-
-        return LLMCallRecord
-    if name == "QueryWording":
-        from memoir_ai.query.wording import QueryWording
-
-        return QueryWording
-    if name in _MAINTENANCE_NAMES:
-        from memoir_ai.maintenance import results as maintenance_results
-
-        return getattr(maintenance_results, name)
-    if name in _RESULT_NAMES:
-        from memoir_ai import results
-
-        return getattr(results, name)
-    if name == "CategoryDetail":
-        from memoir_ai.browse import CategoryDetail
-
-        return CategoryDetail
-    if name in _EVAL_NAMES:
-        from memoir_ai.evaluation import results as eval_results
-
-        return getattr(eval_results, name)
-    if name in ("CallLog", "SourceDeleted"):
-        from memoir_ai import front_doors
-
-        return getattr(front_doors, name)
-    if name == "IngestResult":
-        from memoir_ai.ingest.results import IngestResult
-
-        return IngestResult
+        for home in _HOMES:
+            module = importlib.import_module(home)
+            if name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value  # found once; later look-ups do not come here
+                return value
     raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
 
 

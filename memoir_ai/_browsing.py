@@ -217,8 +217,9 @@ class BrowsingMethods:
         from memoir_ai.database.calls import load_call_detail
 
         self._memory.open_for_reading()
-        with self.database.session() as session:
-            detail = load_call_detail(session, call_id)
+        detail = self.database.run(
+            lambda session: load_call_detail(session, call_id), doing=f"reading LLM call {call_id}"
+        )
         if detail is None:
             raise NotFoundError(
                 f"There is no LLM call with id {call_id} in {self.database.masked_url}.",

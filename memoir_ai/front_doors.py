@@ -28,17 +28,6 @@ class CallLog(PublicResult):
     totals: CallTotals
 
 
-def json_data(result: object) -> dict[str, Any]:
-    """The JSON of a public result: its ``to_json_data()``.
-
-    ``IngestResult`` is still a dataclass without it; until it is a pydantic
-    result too, it is converted field by field here.
-    """
-    to_json_data = getattr(result, "to_json_data", None)
-    if callable(to_json_data):
-        data: dict[str, Any] = to_json_data()
-        return data
-    import pydantic_core
-
-    converted: dict[str, Any] = pydantic_core.to_jsonable_python(result)
-    return converted
+def json_data(result: PublicResult) -> dict[str, Any]:
+    """The JSON of a public result: its ``model_dump(mode="json")`` (``to_json_data()``)."""
+    return result.to_json_data()

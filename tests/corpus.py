@@ -14,7 +14,16 @@ if TYPE_CHECKING:
     from memoir_ai import LoggedCallDetail, MemoirAI
     from memoir_ai.ingest.results import IngestResult
 
-__all__ = ["HELPERS", "SETTINGS", "SUBJECTS", "build_memory", "logged_calls", "rows"]
+__all__ = [
+    "HELPERS",
+    "REJECT_ZEBRA_CHUNKS",
+    "SETTINGS",
+    "SUBJECTS",
+    "build_memory",
+    "execute",
+    "logged_calls",
+    "rows",
+]
 
 SUBJECTS = {
     "astronomy": [
@@ -127,3 +136,39 @@ def logged_calls(database_url: str, operation_id: str | None = None) -> list[Log
         details = [memoir.llm_call(call.id) for call in memoir.llm_calls()]
     details.sort(key=lambda call: call.id)
     return [call for call in details if operation_id in (None, call.operation_id)]
+
+
+# A real trigger on each backend that refuses any chunk containing the word ZEBRA, as a
+# database refuses rows that break one of its rules.
+REJECT_ZEBRA_CHUNKS = {
+    "sqlite": [
+        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks WHEN NEW.content LIKE '%ZEBRA%' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION reject_chunk() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.content LIKE '%ZEBRA%' THEN RAISE EXCEPTION 'injected failure'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW "
+        "EXECUTE FUNCTION reject_chunk()",
+    ],
+    "mysql": [
+        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW BEGIN "
+        "IF NEW.content LIKE '%ZEBRA%' THEN "
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END"
+    ],
+}
+
+
+def execute(database_url: str, *statements: str) -> list[tuple[Any, ...]]:
+    """Run ``statements`` in one transaction of a connection of its own; the last one's rows."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            result: list[tuple[Any, ...]] = []
+            for statement in statements:
+                cursor = connection.execute(text(statement))
+                result = [tuple(row) for row in cursor] if cursor.returns_rows else []
+            return result
+    finally:
+        engine.dispose()

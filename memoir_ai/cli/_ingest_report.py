@@ -9,7 +9,7 @@ totals line and the exit code always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from memoir_ai.cli._output import print_error
 from memoir_ai.cli._tables import new_table, table_console
@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
     from memoir_ai.ingest.results import IngestResult
 
-__all__ = ["Outcome", "report"]
+__all__ = ["Outcome", "OutcomeStatus", "report"]
+
+OutcomeStatus = Literal["created", "replaced", "unchanged", "failed", "skipped", "not tried"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Outcome:
     note: str | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> OutcomeStatus:
         """The word shown in the table."""
         if self.result is not None:
             return self.result.status

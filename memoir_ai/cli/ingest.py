@@ -214,6 +214,14 @@ def ingest(
         bool,
         typer.Option("--replace", help="Replace a stored source whose text has changed."),
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object per input (its status and, when stored, its result: "
+            "chunks, categories, LLM calls) instead of the table.",
+        ),
+    ] = False,
 ) -> None:
     """Chunk texts, file each chunk under the category tree, and store each as one source."""
     _check_arguments(paths, source_id)
@@ -223,7 +231,12 @@ def ingest(
     with open_memoir(ctx) as memoir, _short_texts_summarised():
         stopped = _run(memoir, collected.inputs, replace, outcomes)
         notes = _notes(outcomes, memoir.config.chunk_min_tokens, collected.skipped)
-    report(outcomes, notes=notes)
+    if as_json:
+        from memoir_ai.cli._ingest_json import print_outcomes
+
+        print_outcomes(outcomes, notes=notes)
+    else:
+        report(outcomes, notes=notes)
     if stopped:
         print_error(stopped)
     if not all(outcome.succeeded for outcome in outcomes):

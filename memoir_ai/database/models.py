@@ -56,7 +56,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.dialects import mysql  # loaded anyway: the tables carry mysql_* options
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -149,8 +149,27 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-# JSONB on PostgreSQL (indexable, compact); JSON elsewhere (a checked LONGTEXT on MariaDB).
-JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# JSONB is picked when a statement is compiled (as UTCDateTime picks DATETIME(6)), not
+# with with_variant: that would import PostgreSQL's dialect package, and with it every
+# PostgreSQL driver module, whenever the models load, even for an SQLite file.
+
+
+class _JSONDocumentType(TypeDecorator[Any]):
+    """JSONB on PostgreSQL (indexable, compact); JSON elsewhere (a checked LONGTEXT on MariaDB)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """JSONB on PostgreSQL."""
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JSONDocument = _JSONDocumentType()
 
 
 class Base(DeclarativeBase):

@@ -190,7 +190,9 @@ class IngestPipeline:
         if snapshot.stored_hash == digest:
             logger.info("Source %r is already stored with this content; nothing to do.", source_id)
             stored = await self._in_thread(self._stored_chunks, source_id)
-            return IngestResult(source_id, "unchanged", digest, tuple(stored))
+            return IngestResult(
+                source_id=source_id, status="unchanged", content_hash=digest, chunks=tuple(stored)
+            )
         if snapshot.stored_hash is not None:
             check_origin(source_id, snapshot.stored_metadata, request.origin)
             if not request.replace:

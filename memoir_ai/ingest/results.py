@@ -1,12 +1,17 @@
-"""What an ingestion returns: the source, its chunks with their category paths, and the cost."""
+"""What an ingestion returns: the source, its chunks with their category paths, and the cost.
+
+Frozen public results like every other (:class:`~memoir_ai.results.PublicResult`):
+``memoir ingest --json`` and the MCP tool print their ``model_dump(mode="json")``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import Field, computed_field
+
 from memoir_ai.llm.records import LLMCallRecord
-from memoir_ai.results import ChunkDetail
+from memoir_ai.results import ChunkDetail, PublicResult
 
 __all__ = ["HelperStatus", "IngestResult", "IngestStatus", "IngestedChunk"]
 
@@ -17,8 +22,7 @@ IngestStatus = Literal["created", "replaced", "unchanged"]
 HelperStatus = Literal["given", "generated", "kept", "none"]
 
 
-@dataclass(frozen=True)
-class IngestedChunk:
+class IngestedChunk(PublicResult):
     """A stored chunk: where it lies in its source and the leaf it is filed under."""
 
     id: int
@@ -45,8 +49,7 @@ class IngestedChunk:
         )
 
 
-@dataclass(frozen=True)
-class IngestResult:
+class IngestResult(PublicResult):
     """The outcome of one ``ingest_text``.
 
     ``status`` is ``created`` for a new source, ``replaced`` when ``replace=True``
@@ -64,20 +67,23 @@ class IngestResult:
     llm_calls: tuple[LLMCallRecord, ...] = ()
     operation_id: str | None = None
     contextual_helper: str | None = None
-    calls_by_mode: dict[str, int] = field(default_factory=dict)
+    calls_by_mode: dict[str, int] = Field(default_factory=dict)
     helper_status: HelperStatus | None = None
     helper_version: int | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def llm_call_count(self) -> int:
         """How many model calls this ingestion made."""
         return len(self.llm_calls)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def input_tokens(self) -> int:
         """Prompt tokens over all calls."""
         return sum(record.input_tokens for record in self.llm_calls)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def output_tokens(self) -> int:
         """Output tokens over all calls."""

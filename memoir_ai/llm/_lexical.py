@@ -118,13 +118,32 @@ def keywords(text: str) -> list[tuple[str, str]]:
     found = []
     for match in _WORD.finditer(text):
         word = match.group().lower().replace("’", "'")
-        if len(word) < MIN_WORD_LENGTH or word in STOPWORDS:
-            continue
-        stemmed = stem(word)
-        if stemmed in STOPWORDS:
-            continue
-        found.append((stemmed, word))
+        stemmed = _content_stem(word)
+        if stemmed is not None:
+            found.append((stemmed, word))
     return found
+
+
+@lru_cache(maxsize=65536)
+def _content_stem(word: str) -> str | None:
+    """The stem of a lower-case word, or None for a stop word or a word too short to count.
+
+    Cached: the same words recur in every prompt, and stemming them is most of the work.
+    """
+    if len(word) < MIN_WORD_LENGTH or word in STOPWORDS:
+        return None
+    stemmed = stem(word)
+    return None if stemmed in STOPWORDS else stemmed
+
+
+@lru_cache(maxsize=16384)
+def _sentence_stems(sentence: str) -> tuple[frozenset[str], int]:
+    """The distinct stems of a sentence and how many content words it has (cached per sentence).
+
+    A question is answered from stored chunks, so the same sentences are scored query after query.
+    """
+    stems = [stemmed for stemmed, _ in keywords(sentence)]
+    return frozenset(stems), len(stems)
 
 
 def profile(text: str) -> Profile:
@@ -209,12 +228,12 @@ def best_sentences(
     """Indexes of the ``limit`` sentences that carry most of ``weights`` (positive scores only)."""
     scored = []
     for index, sentence in enumerate(candidates):
-        stems = [stemmed for stemmed, _ in keywords(sentence)]
-        if not stems:
+        distinct, count = _sentence_stems(sentence)
+        if not count:
             continue
-        score = sum(weights.get(stemmed, 0.0) for stemmed in set(stems))
+        score = sum(weights.get(stemmed, 0.0) for stemmed in distinct)
         if score > 0:
-            scored.append((-score / math.sqrt(len(stems) + 1), index))
+            scored.append((-score / math.sqrt(count + 1), index))
     return [index for _, index in sorted(scored)[:limit]]
 
 

@@ -268,13 +268,17 @@ class QueryPipeline:
     def _retrieve(
         self, paths: Sequence[CategoryPath], limit: int
     ) -> tuple[list[RetrievedPath], list[DroppedPath]]:
-        with self.database.session() as session:
-            return retrieve_paths(session, paths, per_path_limit=limit)
+        return self.database.run(
+            lambda session: retrieve_paths(session, paths, per_path_limit=limit),
+            doing="reading the chunks of the chosen categories",
+        )
 
     def _helpers(self, retrieved: Sequence[RetrievedPath]) -> dict[str, str]:
         sources = sorted({chunk.source_id for item in retrieved for chunk in item.chunks})
-        with self.database.session() as session:
-            found = helpers_of_sources(session, sources)
+        found = self.database.run(
+            lambda session: helpers_of_sources(session, sources),
+            doing="reading the contextual helpers of the sources used",
+        )
         return {helper.source_id: helper.helper_text for helper in found}
 
     async def _summarize(

@@ -19,8 +19,9 @@ InThread = Callable[..., Awaitable[Any]]
 class DatabaseTreeReader:
     """Implements :class:`~memoir_ai.query.traversal.TreeReader` over one database.
 
-    ``in_thread`` runs a blocking function off the event loop (and turns driver
-    errors into clean ones); no session outlives its read, so no transaction is
+    ``in_thread`` runs a blocking function off the event loop; each read is one
+    unit of :meth:`~memoir_ai.database.engine.DatabaseManager.run` (re-run when
+    the connection was lost), and none outlives its read, so no transaction is
     open while the model is called.
     """
 
@@ -33,19 +34,21 @@ class DatabaseTreeReader:
         self.helpers_per_prompt = helpers_per_prompt
         self.in_thread = in_thread
 
-    def _read(self, function: Callable[..., T], *args: Any) -> T:
-        with self.database.session() as session:
-            return function(session, *args)
+    def _read(self, doing: str, function: Callable[..., T], *args: Any) -> T:
+        # One unit of work each: a lost connection re-runs the read (DatabaseManager.run).
+        return self.database.run(lambda session: function(session, *args), doing=doing)
 
     async def roots(self) -> list[CategoryRow]:
         """The level-1 categories, by id."""
-        found: list[CategoryRow] = await self.in_thread(self._read, categories_at_level, 1)
+        found: list[CategoryRow] = await self.in_thread(
+            self._read, "reading the level-1 categories", categories_at_level, 1
+        )
         return found
 
     async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
         """The children of every parent, in one read."""
         found: dict[int, list[CategoryRow]] = await self.in_thread(
-            self._read, children_of, parent_ids
+            self._read, "reading the candidate categories", children_of, parent_ids
         )
         return found
 
@@ -53,14 +56,16 @@ class DatabaseTreeReader:
         """The helpers of the sources with chunks under each parent (at ``level``), in one read."""
 
         def read() -> dict[int, list[StoredHelper]]:
-            with self.database.session() as session:
-                return helpers_under(
+            return self.database.run(
+                lambda session: helpers_under(
                     session,
                     parent_ids,
                     parent_level=level,
                     depth=self.depth,
                     limit=self.helpers_per_prompt,
-                )
+                ),
+                doing="reading the contextual helpers under the candidates",
+            )
 
         found: dict[int, list[StoredHelper]] = await self.in_thread(read)
         return {parent: [helper.helper_text for helper in items] for parent, items in found.items()}
@@ -68,6 +73,10 @@ class DatabaseTreeReader:
     async def root_helpers(self) -> list[str]:
         """The helpers shown with the level-1 candidates: the first sources by id."""
         found: list[StoredHelper] = await self.in_thread(
-            self._read, helpers_of_sources, None, self.helpers_per_prompt
+            self._read,
+            "reading the contextual helpers",
+            helpers_of_sources,
+            None,
+            self.helpers_per_prompt,
         )
         return [helper.helper_text for helper in found]

@@ -113,3 +113,50 @@ def test_argument_mistakes_are_one_line(tmp_path: Path, args: list[str], expecte
 
 def test_no_paths_is_a_usage_error(tmp_path: Path) -> None:
     assert _run(tmp_path / "memoir.db", "ingest").exit_code == 2
+
+
+def test_json_prints_each_input_as_its_outcome_with_the_ingest_result(
+    tmp_path: Path, notes: Path
+) -> None:
+    import json
+
+    from memoir_ai import IngestResult
+
+    database = tmp_path / "memoir.db"
+    (notes / "empty.txt").write_text("   \n", "utf-8")
+    result = _run(database, "ingest", "--json", str(notes))
+    assert result.exit_code == 1  # the empty file was not stored
+    outcomes = json.loads(result.stdout)  # stdout is the JSON alone: no table, no notes
+    assert [(item["source_id"], item["status"]) for item in outcomes] == [
+        ("baking/shaping-and-baking.md", "created"),
+        ("baking/sourdough-starter.md", "created"),
+        ("empty.txt", "failed"),
+    ]
+    assert outcomes[2]["result"] is None and "empty" in outcomes[2]["error"]
+    assert "Error: empty.txt" in result.stderr
+    # Each stored input's result is IngestResult's own dump, checked against the database.
+    with MemoirAI(database_url=f"sqlite:///{database}") as memoir:
+        for item in outcomes[:2]:
+            ingested = IngestResult.model_validate(item["result"])
+            assert item["result"] == ingested.model_dump(mode="json")
+            stored = memoir.list_chunks(ingested.source_id)
+            assert [(c.id, c.content, c.category_path) for c in ingested.chunks] == [
+                (c.id, c.content, c.category_path) for c in stored
+            ]
+            logged = memoir.llm_calls(source_id=ingested.source_id)
+            assert item["result"]["llm_call_count"] == len(logged) > 0
+            assert item["result"]["input_tokens"] == sum(call.input_tokens for call in logged)
+
+
+def test_ingest_result_is_a_frozen_public_result(tmp_path: Path) -> None:
+    import pydantic
+
+    from memoir_ai.results import PublicResult
+
+    with MemoirAI(database_url=f"sqlite:///{tmp_path / 'memoir.db'}") as memoir:
+        result = memoir.ingest_text_sync("Bread rises when yeast eats sugar. " * 40, "bread")
+    assert isinstance(result, PublicResult)
+    with pytest.raises(pydantic.ValidationError):
+        result.status = "replaced"  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError):
+        result.chunks[0].content = "changed"  # type: ignore[misc]

@@ -19,49 +19,16 @@ import pytest
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from sqlalchemy import create_engine, text
 
 from memoir_ai import MemoirAI, MemoirAIConfig
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import ClassificationError, DatabaseError
 from memoir_ai.llm.offline import OfflineResponder
-from tests.corpus import SUBJECTS
+from tests.corpus import REJECT_ZEBRA_CHUNKS, SUBJECTS, execute
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "\n\n".join(paragraph for paragraphs in SUBJECTS.values() for paragraph in paragraphs)
 SETTINGS: dict[str, Any] = {"chunk_min_tokens": 40, "chunk_max_tokens": 80, "batch_size": 3}
-
-TRIGGERS = {
-    "sqlite": [
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks WHEN NEW.content LIKE '%ZEBRA%' "
-        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION reject_chunk() RETURNS trigger AS $$ BEGIN "
-        "IF NEW.content LIKE '%ZEBRA%' THEN RAISE EXCEPTION 'injected failure'; END IF; "
-        "RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW "
-        "EXECUTE FUNCTION reject_chunk()",
-    ],
-    "mysql": [
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW BEGIN "
-        "IF NEW.content LIKE '%ZEBRA%' THEN "
-        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END"
-    ],
-}
-
-
-def execute(database_url: str, *statements: str) -> list[Any]:
-    engine = create_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            result: list[Any] = []
-            for statement in statements:
-                cursor = connection.execute(text(statement))
-                result = list(cursor) if cursor.returns_rows else []
-            return result
-    finally:
-        engine.dispose()
 
 
 def counts(database_url: str) -> dict[str, int]:
@@ -77,7 +44,7 @@ def test_a_database_failure_while_writing_leaves_nothing_and_a_retry_succeeds(
     with MemoirAI(database_url=database_url, **SETTINGS) as memoir:
         memoir.ingest_text_sync(SUBJECTS["cooking"][0], "first")
         before = counts(database_url)
-        execute(database_url, *TRIGGERS[backend])
+        execute(database_url, *REJECT_ZEBRA_CHUNKS[backend])
         poisoned = TEXT + "\n\nThe last paragraph mentions a ZEBRA that no database accepts here."
         with pytest.raises(DatabaseError, match="Nothing of the source was stored") as raised:
             memoir.ingest_text_sync(poisoned, "second")
@@ -149,7 +116,7 @@ WORKER = textwrap.dedent(
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     from memoir_ai import MemoirAI
     from memoir_ai.llm.offline import offline_model
-    from tests.corpus import SUBJECTS
+    from tests.corpus import REJECT_ZEBRA_CHUNKS, SUBJECTS, execute
 
     url, source, subjects, latency, start = sys.argv[1:6]
     limits = {{1: 2, 2: 3, 3: 4}}

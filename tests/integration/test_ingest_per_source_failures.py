@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from memoir_ai import MemoirAI, MemoirAIConfig
@@ -23,41 +22,10 @@ from memoir_ai.cli.main import app
 from memoir_ai.database.migration_manager import MigrationManager
 from memoir_ai.errors import DatabaseError, ValidationError
 from memoir_ai.llm.offline import OfflineResponder
+from tests.corpus import REJECT_ZEBRA_CHUNKS, execute
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SETTINGS: dict[str, Any] = {"chunk_min_tokens": 40, "chunk_max_tokens": 80}
-
-TRIGGERS = {
-    "sqlite": [
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks WHEN NEW.content LIKE '%ZEBRA%' "
-        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-    ],
-    "postgresql": [
-        "CREATE FUNCTION reject_chunk() RETURNS trigger AS $$ BEGIN "
-        "IF NEW.content LIKE '%ZEBRA%' THEN RAISE EXCEPTION 'injected failure'; END IF; "
-        "RETURN NEW; END $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW "
-        "EXECUTE FUNCTION reject_chunk()",
-    ],
-    "mysql": [
-        "CREATE TRIGGER reject_chunk BEFORE INSERT ON chunks FOR EACH ROW BEGIN "
-        "IF NEW.content LIKE '%ZEBRA%' THEN "
-        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END"
-    ],
-}
-
-
-def execute(database_url: str, *statements: str) -> list[tuple[Any, ...]]:
-    engine = create_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            result: list[tuple[Any, ...]] = []
-            for statement in statements:
-                cursor = connection.execute(text(statement))
-                result = [tuple(row) for row in cursor] if cursor.returns_rows else []
-            return result
-    finally:
-        engine.dispose()
 
 
 class CountingModel:
@@ -128,7 +96,7 @@ def test_a_source_the_database_rejects_fails_alone_and_its_calls_are_logged(
     database_url: str, backend: str, tmp_path: Path
 ) -> None:
     _create_schema(database_url)
-    execute(database_url, *TRIGGERS[backend])
+    execute(database_url, *REJECT_ZEBRA_CHUNKS[backend])
     rejected = (SAMPLES / "football" / "season-review.md").read_text("utf-8") + "\n\nA ZEBRA.\n"
     result = _ingest(database_url, _folder(tmp_path, rejected))
     assert result.exit_code == 1

@@ -55,3 +55,22 @@ def test_memoir_ai_is_exported_and_loaded_only_when_used() -> None:
     # Importing the class loads nothing heavy; constructing one loads the database layer.
     assert shown == ["False", "memoir_ai.memoir", "-", "True"]
     assert "MemoirAI" in memoir_ai.__all__
+
+
+def test_every_public_result_is_exported_from_its_module() -> None:
+    import inspect
+
+    from memoir_ai import results
+    from memoir_ai.ingest import results as ingest_results
+    from memoir_ai.query import results as query_results
+
+    for module in (results, query_results, ingest_results):
+        for name, value in vars(module).items():
+            defined_here = inspect.isclass(value) and value.__module__ == module.__name__
+            if defined_here and issubclass(value, results.PublicResult) and name != "PublicResult":
+                assert name in memoir_ai.__all__, f"{module.__name__}.{name} is not exported"
+    for name in memoir_ai.__all__:
+        value = getattr(memoir_ai, name)
+        if inspect.isclass(value) and value.__module__.startswith("memoir_ai."):
+            home = sys.modules[value.__module__]
+            assert name in home.__all__, f"memoir_ai.{name} is not in {home.__name__}.__all__"
