@@ -142,6 +142,8 @@ def record_llm_calls(
             error=record.error,
             temperature=record.temperature,
             structured_output=record.structured_output,
+            max_tokens=record.max_tokens,
+            notes=list(record.notes),
             request_text=_packed(record.request_text, index) if keep_payloads else None,
             response_text=_packed(record.response_text, index) if keep_payloads else None,
         )

@@ -58,6 +58,7 @@ from memoir_ai.helpers.compose import detect_title
 from memoir_ai.ingest._checks import check_content, check_metadata, text_start
 from memoir_ai.ingest._claims import SourceClaims
 from memoir_ai.ingest._helper import HelperRequest, choose_helper
+from memoir_ai.ingest._kept import IngestionKeeper
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -197,6 +198,7 @@ class IngestPipeline:
                 raise SourceChangedError(source_id)
         chunks = await asyncio.to_thread(self._chunk, content, source_id)
         operation_id = uuid.uuid4().hex
+        keeper = IngestionKeeper(self.database, source_id, digest)
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
         title = source_title(content[text_start(content) :], request.title, request.file_name)
@@ -209,10 +211,12 @@ class IngestPipeline:
             title=title,
             file_name=request.file_name,
         )
-        helper = await self._helper(helper_inputs, records, operation_id)
+        helper = await self._helper(helper_inputs, records, operation_id, keeper)
         tree = working_tree(snapshot.categories, self.depth, self.limits)
         self.fill_warnings.check(_counts(tree))  # a tree full before this source: said once
-        paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
+        paths = await self._classify(
+            tree, texts, helper.text, records, (source_id, operation_id), keeper
+        )
         plan = Plan(
             source_id,
             digest,
@@ -227,14 +231,15 @@ class IngestPipeline:
             file_name=request.file_name,
             origin=request.origin,
         )
-        written = await self._write_until_it_fits(plan, helper.text)
+        written = await self._write_until_it_fits(plan, helper.text, keeper)
         self.fill_warnings.check(_counts(tree))
         logger.info(
-            "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s).",
+            "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s) (%d reused).",
             source_id,
             len(written.chunks),
             len(written.categories_created),
             len(records),
+            keeper.reused,
         )
         return IngestResult(
             source_id=source_id,
@@ -270,15 +275,17 @@ class IngestPipeline:
         texts: Sequence[str],
         helper: str | None,
         records: list[LLMCallRecord],
-        source_id: str,
-        operation_id: str,
+        operation: tuple[str, str],
+        keeper: IngestionKeeper,
     ) -> list[tuple[str, ...]]:
+        source_id, operation_id = operation
         classifier = Classifier(
             self.agents,
             tree,
             self.options,
             helper=helper,
             count_tokens=get_token_counter(self.config.model_name).count,
+            keeper=keeper,
         )
         try:
             return await classifier.classify(texts)
@@ -289,7 +296,11 @@ class IngestPipeline:
             records.extend(classifier.records)
 
     async def _helper(
-        self, inputs: HelperRequest, records: list[LLMCallRecord], operation_id: str
+        self,
+        inputs: HelperRequest,
+        records: list[LLMCallRecord],
+        operation_id: str,
+        keeper: IngestionKeeper,
     ) -> HelperChoice:
         """The helper of this ingestion (see :mod:`memoir_ai.ingest._helper`)."""
         try:
@@ -300,6 +311,7 @@ class IngestPipeline:
                 agents=self.agents,
                 counter=get_token_counter(self.config.model_name),
                 records=records,
+                keeper=keeper,
             )
         except LLMCallError as exc:
             records.append(exc.record)
@@ -310,7 +322,9 @@ class IngestPipeline:
                 remedy=exc.remedy,
             ) from exc
 
-    async def _write_until_it_fits(self, plan: Plan, helper: str | None) -> Written:
+    async def _write_until_it_fits(
+        self, plan: Plan, helper: str | None, keeper: IngestionKeeper
+    ) -> Written:
         for _ in range(MAX_WRITE_ROUNDS):
             logger.info("Storing %d chunk(s) of %r.", len(plan.chunks), plan.source_id)
             try:
@@ -341,7 +355,7 @@ class IngestPipeline:
                 records = list(plan.records)
                 texts = [plan.chunks[index].content for index in conflict.refused]
                 again = await self._classify(
-                    tree, texts, helper, records, plan.source_id, plan.operation_id
+                    tree, texts, helper, records, (plan.source_id, plan.operation_id), keeper
                 )
                 for index, path in zip(conflict.refused, again, strict=True):
                     plan.paths[index] = path
