@@ -7,8 +7,9 @@ made), then inserts the new categories, the chunks, the source row, the new
 helper version and the audit log of the calls, and removes the answers kept
 for the source while its calls completed (:mod:`memoir_ai.database.kept_outputs`).
 It raises instead of writing when the source was stored meanwhile
-(:class:`AlreadyStored`) or a level filled up (:class:`LimitConflict`, carrying what to classify again); the
-caller's transaction then rolls back whatever was begun.
+(:class:`AlreadyStored`) or a level filled up (:class:`LimitConflict`,
+carrying what to classify again); the caller's transaction then rolls back
+whatever was begun.
 """
 
 from __future__ import annotations
