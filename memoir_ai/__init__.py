@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         EvalStrategyResult,
     )
     from memoir_ai.front_doors import CallLog, SourceDeleted
+    from memoir_ai.costs import CostEstimate, ModelCost, ModelPrice, SourceEstimate
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.maintenance.results import (
@@ -90,6 +91,7 @@ __all__ = [
     "ChunkPlacement",
     "ClassificationError",
     "ConfigurationError",
+    "CostEstimate",
     "DatabaseConnectionError",
     "DatabaseError",
     "DatabaseInfo",
@@ -108,6 +110,8 @@ __all__ = [
     "MemoirAIError",
     "MergeProposal",
     "MigrationError",
+    "ModelCost",
+    "ModelPrice",
     "NotFoundError",
     "PromptLimitingStrategy",
     "QueryCall",
@@ -120,6 +124,7 @@ __all__ = [
     "SkippedProposal",
     "SourceCollisionError",
     "SourceDeleted",
+    "SourceEstimate",
     "SourceSummary",
     "StoredHelper",
     "TidyPlan",
@@ -177,6 +182,8 @@ _RESULT_NAMES = frozenset(
     }
 )
 
+_COST_NAMES = frozenset({"CostEstimate", "ModelCost", "ModelPrice", "SourceEstimate"})
+
 
 def __getattr__(name: str) -> Any:
     """Load MemoirAI and MemoirAIConfig on first use: they pull in the heavy dependencies."""
@@ -220,6 +227,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import front_doors
 
         return getattr(front_doors, name)
+    if name in _COST_NAMES:
+        from memoir_ai import costs
+
+        return getattr(costs, name)
     if name == "IngestResult":
         from memoir_ai.ingest.results import IngestResult
 

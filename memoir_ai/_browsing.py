@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.costs import ModelCost
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.database.opened import OpenedMemory
     from memoir_ai.results import (
@@ -234,4 +235,25 @@ class BrowsingMethods:
         return self.database.run(
             lambda session: call_totals(session, source_id=source_id),
             doing="summing the call log",
+        )
+
+    def llm_call_costs(self, source_id: str | None = None) -> tuple[ModelCost, ...]:
+        """Per model: calls, reused calls, tokens and USD where the price is known (the log)."""
+        from memoir_ai.database.call_costs import usage_by_model
+        from memoir_ai.llm.pricing import model_cost
+
+        self._memory.open_for_reading()
+        usage = self.database.run(
+            lambda session: usage_by_model(session, source_id=source_id),
+            doing="summing the call log per model",
+        )
+        return tuple(
+            model_cost(
+                row.model,
+                calls=row.calls,
+                reused_calls=row.reused_calls,
+                input_tokens=row.input_tokens,
+                output_tokens=row.output_tokens,
+            )
+            for row in usage
         )
