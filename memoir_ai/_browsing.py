@@ -240,20 +240,12 @@ class BrowsingMethods:
     def llm_call_costs(self, source_id: str | None = None) -> tuple[ModelCost, ...]:
         """Per model: calls, reused calls, tokens and USD where the price is known (the log)."""
         from memoir_ai.database.call_costs import usage_by_model
-        from memoir_ai.llm.pricing import model_cost
+        from memoir_ai.llm.pricing import costs_of_usage
 
         self._memory.open_for_reading()
-        usage = self.database.run(
-            lambda session: usage_by_model(session, source_id=source_id),
-            doing="summing the call log per model",
-        )
-        return tuple(
-            model_cost(
-                row.model,
-                calls=row.calls,
-                reused_calls=row.reused_calls,
-                input_tokens=row.input_tokens,
-                output_tokens=row.output_tokens,
+        return costs_of_usage(
+            self.database.run(
+                lambda session: usage_by_model(session, source_id=source_id),
+                doing="summing the call log per model",
             )
-            for row in usage
         )

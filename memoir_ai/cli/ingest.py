@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from memoir_ai.cli._estimate_report import print_estimate
 from memoir_ai.cli._ingest_report import Outcome, report
 from memoir_ai.cli._inputs import Input, collect_inputs
 from memoir_ai.cli._memoir import open_memoir
@@ -214,11 +215,32 @@ def ingest(
         bool,
         typer.Option("--replace", help="Replace a stored source whose text has changed."),
     ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Print the expected calls, tokens and USD without calling the model; "
+            "nothing is stored.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --estimate: print the estimate as JSON.")
+    ] = False,
 ) -> None:
     """Chunk texts, file each chunk under the category tree, and store each as one source."""
     _check_arguments(paths, source_id)
+    if as_json and not estimate:
+        from memoir_ai.errors import ValidationError
+
+        raise ValidationError(
+            "--json prints an estimate.", remedy="add --estimate, or drop --json."
+        )
     collected = collect_inputs(paths, source_id)
     _check_collected(paths, source_id, collected.inputs)
+    if estimate:
+        with open_memoir(ctx) as memoir:
+            print_estimate(memoir, collected.inputs, replace, _read, as_json=as_json)
+        return
     outcomes: list[Outcome] = []
     with open_memoir(ctx) as memoir, _short_texts_summarised():
         stopped = _run(memoir, collected.inputs, replace, outcomes)

@@ -27,7 +27,7 @@ from memoir_ai.config import OFFLINE_MODEL
 from memoir_ai.costs import ModelCost, ModelPrice
 from memoir_ai.llm.models import split_model_name
 
-__all__ = ["costs_by_model", "model_cost", "price_note", "price_of"]
+__all__ = ["costs_by_model", "costs_of_usage", "model_cost", "price_note", "price_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,4 +129,18 @@ def costs_by_model(records: Iterable[Any]) -> tuple[ModelCost, ...]:
     return tuple(
         model_cost(model, calls=c, reused_calls=r, input_tokens=i, output_tokens=o)
         for model, (c, r, i, o) in sums.items()
+    )
+
+
+def costs_of_usage(usage: Iterable[Any]) -> tuple[ModelCost, ...]:
+    """The cost of each model's summed usage (``database.call_costs.ModelUsage`` rows)."""
+    return tuple(
+        model_cost(
+            row.model,
+            calls=row.calls,
+            reused_calls=row.reused_calls,
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+        )
+        for row in usage
     )
