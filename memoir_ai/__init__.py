@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         SourceSummary,
         StoredHelper,
     )
+    from memoir_ai.upkeep import VacuumResult
 
 __version__ = "0.1.0"
 
@@ -134,6 +135,7 @@ __all__ = [
     "TreeChangeError",
     "TreeState",
     "UsedChunk",
+    "VacuumResult",
     "ValidationError",
     "__version__",
 ]
@@ -231,6 +233,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import costs
 
         return getattr(costs, name)
+    if name == "VacuumResult":
+        from memoir_ai.upkeep import VacuumResult
+
+        return VacuumResult
     if name == "IngestResult":
         from memoir_ai.ingest.results import IngestResult
 

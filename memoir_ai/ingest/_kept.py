@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from memoir_ai.database.engine import DatabaseManager
+    from memoir_ai.database.opened import OpenedMemory
     from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.upkeep import VacuumResult
 
-__all__ = ["IngestionKeeper"]
+__all__ = ["IngestionKeeper", "vacuum_kept"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,3 +116,40 @@ class IngestionKeeper:
                         self.source_id,
                     )
             return self._found
+
+
+def vacuum_kept(
+    memory: OpenedMemory, database: DatabaseManager, older_than_days: float
+) -> VacuumResult:
+    """Remove the kept answers nobody will reuse (see :func:`kept_outputs.vacuum`).
+
+    Raises:
+        ValidationError: a negative ``older_than_days``.
+    """
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from memoir_ai.database.models import KeptOutput
+    from memoir_ai.errors import ValidationError
+    from memoir_ai.upkeep import VacuumResult
+
+    if not older_than_days >= 0:
+        raise ValidationError(
+            f"older_than_days must be 0 or more, got {older_than_days}.",
+            remedy="pass a number of days, e.g. 7 (0 removes every kept answer).",
+        )
+    memory.open_for_changes()
+    age = dt.timedelta(days=older_than_days)
+    counts = database.run(
+        lambda session: kept_outputs.vacuum(session, older_than=age),
+        doing="removing kept answers nobody will reuse",
+    )
+    left = database.run(
+        lambda session: int(session.scalar(select(func.count(KeptOutput.id))) or 0),
+        doing="counting the kept answers",
+    )
+    logger.info("Removed %d kept answer(s); %d left.", counts.stored + counts.stale, left)
+    return VacuumResult(
+        stored=counts.stored, stale=counts.stale, left=left, older_than_days=older_than_days
+    )
