@@ -61,9 +61,9 @@ def test_a_failed_ingestion_is_resumed_from_its_kept_answers(database_url: str) 
     assert needed >= 6
 
     failing = FailsAfter(needed // 2)
-    with MemoirAI(database_url=database_url, llm=failing.model("fake"), **SETTINGS) as memoir:
-        with pytest.raises(ClassificationError):
-            memoir.ingest_text_sync(TEXT, "moon")
+    memoir = MemoirAI(database_url=database_url, llm=failing.model("fake"), **SETTINGS)
+    with memoir, pytest.raises(ClassificationError):
+        memoir.ingest_text_sync(TEXT, "moon")
     paid = len(failing.exchanges)
     assert _scalar(database_url, "SELECT COUNT(*) FROM kept_outputs") == paid
     assert _scalar(database_url, "SELECT COUNT(*) FROM sources") == 0
