@@ -11,6 +11,9 @@ The order of work keeps the database consistent whatever happens:
 2. Describe the source (the caller's helper, else the stored one, else one
    written by the model when ``auto_source_identification`` is on), then
    classify every chunk with the model. No transaction is open meanwhile.
+   Each call's answer is kept as it completes, in a short transaction of its
+   own (:mod:`memoir_ai.ingest._kept`): a re-run after a crash or a failure
+   reuses the answers of the calls that had completed and pays for the rest.
 3. Write, in **one** transaction (:mod:`memoir_ai.ingest._storage`): take the
    ingestion lock, check the plan against the tree as it is now (another
    process may have added categories since step 1), then insert the new
@@ -23,9 +26,10 @@ tree (a full level now only admits existing names), and the write is retried;
 a limit is never exceeded. A database failure rolls back everything of the
 source and raises a :class:`~memoir_ai.errors.DatabaseError`; a process
 killed mid-way leaves nothing of the source, because nothing is committed
-before the last step. When another process stored the same content first,
-the result is that stored source (``unchanged``) and only the calls made are
-added to the audit log.
+before the last step (except the kept answers, which that write removes).
+When another process stored the same content first, the result is that
+stored source (``unchanged``) and only the calls made are added to the audit
+log.
 """
 
 from __future__ import annotations

@@ -28,18 +28,19 @@ the one that had to be retried.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import BaseModel
+
 from memoir_ai.llm.inputs import ClassificationInputs, PathClassificationInputs
 from memoir_ai.llm.schemas import LLMPurpose
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from memoir_ai.llm.records import LLMCallRecord
 
 __all__ = ["KeptAnswer", "OutputKeeper", "call_identity", "stable_inputs"]
@@ -105,13 +106,19 @@ def call_identity(
         "model": model,
         "purpose": purpose.value,
         "instructions": instructions,
-        "schema": output_type.model_json_schema(),
+        "schema": _schema_text(output_type),
         "asked": asked,
         "max_tokens": max_tokens,
         "temperature": temperature,
     }
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=512)
+def _schema_text(output_type: type[BaseModel]) -> str:
+    """The output type's JSON schema (types are built once per shape: computed once each)."""
+    return json.dumps(output_type.model_json_schema(), sort_keys=True)
 
 
 def _plain(inputs: Any) -> Any:
