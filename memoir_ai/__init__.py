@@ -29,6 +29,7 @@ from memoir_ai.errors import (
 if TYPE_CHECKING:
     from memoir_ai.browse import CategoryDetail
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.costs import CostEstimate, ModelCost, ModelPrice, SourceEstimate
     from memoir_ai.evaluation.results import (
         EvalEvidenceCheck,
         EvalQuestionResult,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
         EvalStrategyResult,
     )
     from memoir_ai.front_doors import CallLog, SourceDeleted
-    from memoir_ai.costs import CostEstimate, ModelCost, ModelPrice, SourceEstimate
     from memoir_ai.ingest.results import IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.maintenance.results import (
@@ -184,7 +184,13 @@ _RESULT_NAMES = frozenset(
     }
 )
 
-_COST_NAMES = frozenset({"CostEstimate", "ModelCost", "ModelPrice", "SourceEstimate"})
+# Names loaded from the module that defines them, on first use.
+_DEFINED_IN = {
+    **{name: "memoir_ai.costs" for name in ("CostEstimate", "ModelCost", "ModelPrice")},
+    "SourceEstimate": "memoir_ai.costs",
+    "VacuumResult": "memoir_ai.upkeep",
+    "IngestResult": "memoir_ai.ingest.results",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -229,18 +235,10 @@ def __getattr__(name: str) -> Any:
         from memoir_ai import front_doors
 
         return getattr(front_doors, name)
-    if name in _COST_NAMES:
-        from memoir_ai import costs
+    if name in _DEFINED_IN:
+        import importlib
 
-        return getattr(costs, name)
-    if name == "VacuumResult":
-        from memoir_ai.upkeep import VacuumResult
-
-        return VacuumResult
-    if name == "IngestResult":
-        from memoir_ai.ingest.results import IngestResult
-
-        return IngestResult
+        return getattr(importlib.import_module(_DEFINED_IN[name]), name)
     raise AttributeError(f"module 'memoir_ai' has no attribute {name!r}")
 
 
