@@ -29,6 +29,7 @@ from memoir_ai.errors import (
 if TYPE_CHECKING:
     from memoir_ai.browse import CategoryDetail
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.costs import CostEstimate, ModelCost, ModelPrice, SourceEstimate
     from memoir_ai.evaluation.results import (
         EvalEvidenceCheck,
         EvalQuestionResult,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
         SourceSummary,
         StoredHelper,
     )
+    from memoir_ai.upkeep import VacuumResult
 
 __version__ = "0.1.0"
 
@@ -91,6 +93,7 @@ __all__ = [
     "ChunkPlacement",
     "ClassificationError",
     "ConfigurationError",
+    "CostEstimate",
     "DatabaseConnectionError",
     "DatabaseError",
     "DatabaseInfo",
@@ -111,6 +114,8 @@ __all__ = [
     "MemoirAIError",
     "MergeProposal",
     "MigrationError",
+    "ModelCost",
+    "ModelPrice",
     "NotFoundError",
     "PromptLimitingStrategy",
     "QueryCall",
@@ -123,6 +128,7 @@ __all__ = [
     "SkippedProposal",
     "SourceCollisionError",
     "SourceDeleted",
+    "SourceEstimate",
     "SourceSummary",
     "StoredHelper",
     "TidyPlan",
@@ -132,6 +138,7 @@ __all__ = [
     "TreeChangeError",
     "TreeState",
     "UsedChunk",
+    "VacuumResult",
     "ValidationError",
     "__version__",
 ]
@@ -152,6 +159,8 @@ _HOMES = (
     "memoir_ai.query.results",
     "memoir_ai.llm.records",
     "memoir_ai.ingest.results",
+    "memoir_ai.costs",
+    "memoir_ai.upkeep",
 )
 
 

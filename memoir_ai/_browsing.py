@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.costs import ModelCost
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.database.opened import OpenedMemory
     from memoir_ai.results import (
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         LoggedCallDetail,
         SourceSummary,
     )
+    from memoir_ai.upkeep import VacuumResult
 
 __all__ = ["BrowsingMethods"]
 
@@ -235,4 +237,27 @@ class BrowsingMethods:
         return self.database.run(
             lambda session: call_totals(session, source_id=source_id),
             doing="summing the call log",
+        )
+
+    def vacuum(self, older_than_days: float = 7) -> VacuumResult:
+        """Remove the answers kept for resumable ingestion that nobody will reuse.
+
+        Those of stored texts, and those older than ``older_than_days`` of
+        texts not stored (0: every one). See :mod:`memoir_ai.ingest._kept`.
+        """
+        from memoir_ai.ingest._kept import vacuum_kept
+
+        return vacuum_kept(self._memory, self.database, older_than_days)
+
+    def llm_call_costs(self, source_id: str | None = None) -> tuple[ModelCost, ...]:
+        """Per model: calls, reused calls, tokens and USD where the price is known (the log)."""
+        from memoir_ai.database.call_costs import usage_by_model
+        from memoir_ai.llm.pricing import costs_of_usage
+
+        self._memory.open_for_reading()
+        return costs_of_usage(
+            self.database.run(
+                lambda session: usage_by_model(session, source_id=source_id),
+                doing="summing the call log per model",
+            )
         )

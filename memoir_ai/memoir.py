@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
     from memoir_ai.config import MemoirAIConfig
+    from memoir_ai.costs import CostEstimate
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.ingest.pipeline import IngestPipeline
     from memoir_ai.ingest.results import IngestResult
@@ -189,6 +190,33 @@ class MemoirAI(BrowsingMethods, HelperMethods, MaintenanceMethods):
                 origin=origin,
             )
         )
+
+    async def estimate_ingest(
+        self,
+        texts: Mapping[str, str],
+        *,
+        replace: bool = False,
+        file_names: Mapping[str, str] | None = None,
+    ) -> CostEstimate:
+        """What ingesting ``texts`` (source id → text) would cost, without calling the model.
+
+        Nothing is written and no database is created; see :mod:`memoir_ai.ingest.estimate`.
+        """
+        from memoir_ai.ingest.estimate import estimate_ingest
+
+        return await estimate_ingest(
+            self._memory, self.database, self._model_name, texts, replace, file_names or {}
+        )
+
+    def estimate_ingest_sync(
+        self,
+        texts: Mapping[str, str],
+        *,
+        replace: bool = False,
+        file_names: Mapping[str, str] | None = None,
+    ) -> CostEstimate:
+        """:meth:`estimate_ingest` for synchronous code."""
+        return _run_sync(self.estimate_ingest(texts, replace=replace, file_names=file_names))
 
     async def query(
         self,

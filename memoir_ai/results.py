@@ -160,7 +160,12 @@ class StoredHelper(PublicResult):
 
 
 class LoggedCall(PublicResult):
-    """One model call from the audit log."""
+    """One model call from the audit log.
+
+    ``outcome`` is ``ok``, ``error``, or ``reused`` (answered by the kept answer
+    of the same call an interrupted run had paid for: 0 tokens);
+    ``structured_output`` is the output mode the call used.
+    """
 
     id: int
     started_at: dt.datetime
@@ -172,6 +177,7 @@ class LoggedCall(PublicResult):
     latency_seconds: float
     outcome: str
     error: str | None
+    structured_output: str
 
 
 class LoggedCallDetail(LoggedCall):
@@ -187,7 +193,8 @@ class LoggedCallDetail(LoggedCall):
     requests: int
     attempts: int
     temperature: float | None
-    structured_output: str
+    max_tokens: int | None = None
+    notes: tuple[str, ...] | None = None
     request_text: str | None
     response_text: str | None
 

@@ -13,7 +13,10 @@
   ``behaviour`` imitates the local servers users run (llama.cpp, Ollama, vLLM,
   LM Studio) and the small models behind them: honouring ``response_format``
   and tools, writing the tool's JSON as plain text, answering prose, rambling
-  until ``max_tokens``, or never finishing at all.
+  until ``max_tokens``, or never finishing at all. ``hold_from=N`` holds the
+  N-th request and every later one unanswered (in flight) until
+  :meth:`~FakeOpenAIServer.release`, so a test can kill a client at a known
+  point; ``answered`` counts the responses sent.
 - :func:`answer_from_schema` builds a valid answer from a JSON schema alone, and
   :func:`inputs_of` reads the typed inputs a request carries (message
   metadata), so fakes never need to parse prompt prose.
@@ -211,14 +214,18 @@ class FakeOpenAIServer:
         failures: Sequence[int] = (),
         usage: tuple[int, int] = (42, 7),
         behaviour: Behaviour = "honours",
+        hold_from: int | None = None,
     ) -> None:
         self.answer = answer
         self.failures = list(failures)
         self.usage = usage
         self.behaviour = behaviour
+        self.hold_from = hold_from
         self.requests: list[RecordedRequest] = []
+        self.answered = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._released = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -232,8 +239,19 @@ class FakeOpenAIServer:
         self._thread.start()
         return self
 
+    def release(self) -> None:
+        """Let the held requests (and every later one) through."""
+        self._released.set()
+
+    @property
+    def held(self) -> int:
+        """Requests received and not answered: those in flight."""
+        with self._lock:
+            return len(self.requests) - self.answered
+
     def __exit__(self, *exc_info: object) -> None:
         self._stopping.set()
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -241,6 +259,12 @@ class FakeOpenAIServer:
     def _reply(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
         with self._lock:
             self.requests.append(RecordedRequest(path, headers, body))
+            ordinal = len(self.requests)
+        if self.hold_from is not None and ordinal >= self.hold_from:
+            self._released.wait()
+            if self._stopping.is_set():
+                return 503, {"error": {"message": "fake server stopping", "type": "fake"}}
+        with self._lock:
             if self.failures:
                 status = self.failures.pop(0)
                 return status, {"error": {"message": f"fake failure {status}", "type": "fake"}}
@@ -368,6 +392,8 @@ class FakeOpenAIServer:
                 if payload is None:
                     self._never_finish()
                     return
+                with server._lock:
+                    server.answered += 1
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -375,8 +401,11 @@ class FakeOpenAIServer:
                 if status >= 400:
                     # Provider SDKs retry on their own; ask them to wait only a millisecond.
                     self.send_header("retry-after-ms", "1")
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client is gone (e.g. a test killed it)
+                    return
 
             def _never_finish(self) -> None:
                 """Send a body that never ends, a few bytes at a time, until the client leaves."""

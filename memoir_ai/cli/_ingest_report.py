@@ -55,6 +55,12 @@ def report(outcomes: list[Outcome], *, notes: list[str]) -> None:
     out = table_console()
     out.print(_table(outcomes))
     out.print(_totals(outcomes))
+    records = [call for o in outcomes if o.result is not None for call in o.result.llm_calls]
+    if records:
+        from memoir_ai.cli._costs import cost_line
+        from memoir_ai.llm.pricing import costs_by_model
+
+        out.print(cost_line(costs_by_model(records)))
     for note in notes:
         out.print(note)
     for outcome in outcomes:
@@ -76,11 +82,17 @@ def _table(outcomes: list[Outcome]) -> Table:
             result.status,
             str(len(result.chunks)),
             str(len(result.categories_created)),
-            str(result.llm_call_count),
+            _calls(result),
             str(result.input_tokens),
             str(result.output_tokens),
         )
     return table
+
+
+def _calls(result: IngestResult) -> str:
+    """The calls of one source; those answered by kept answers of an interrupted run said apart."""
+    reused = sum(call.outcome == "reused" for call in result.llm_calls)
+    return f"{result.llm_call_count} ({reused} reused)" if reused else str(result.llm_call_count)
 
 
 def _totals(outcomes: list[Outcome]) -> str:

@@ -289,3 +289,29 @@ def reset(
     console().print(
         f"Reset {result.database_url}: empty schema at revision {result.current_revision}."
     )
+
+
+@db_app.command("vacuum")
+def vacuum(
+    ctx: typer.Context,
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            min=0,
+            help="Also remove answers kept this many days or more for texts not stored "
+            "(0: all of them).",
+        ),
+    ] = 7,
+) -> None:
+    """Remove the model answers kept for resumable ingestion that nobody will reuse."""
+    from memoir_ai.cli._memoir import open_memoir
+
+    with open_memoir(ctx) as memoir:
+        result = memoir.vacuum(older_than)
+    console().print(
+        f"Removed {result.removed} kept answer(s): {result.stored} of stored texts, "
+        f"{result.stale} older than {older_than:g} day(s) of texts not stored; "
+        f"{result.left} left for re-runs of interrupted ingestions."
+    )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from memoir_ai.cli._estimate_report import print_estimate
 from memoir_ai.cli._ingest_report import Outcome, report
 from memoir_ai.cli._inputs import Input, collect_inputs
 from memoir_ai.cli._memoir import open_memoir
@@ -214,12 +215,20 @@ def ingest(
         bool,
         typer.Option("--replace", help="Replace a stored source whose text has changed."),
     ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Print the expected calls, tokens and USD without calling the model; "
+            "nothing is stored.",
+        ),
+    ] = False,
     as_json: Annotated[
         bool,
         typer.Option(
             "--json",
-            help="Print one JSON object per input (its status and, when stored, its result: "
-            "chunks, categories, LLM calls) instead of the table.",
+            help="Print JSON instead of the table: one object per input (its status and, when "
+            "stored, its result: chunks, categories, LLM calls), or with --estimate the estimate.",
         ),
     ] = False,
 ) -> None:
@@ -227,6 +236,10 @@ def ingest(
     _check_arguments(paths, source_id)
     collected = collect_inputs(paths, source_id)
     _check_collected(paths, source_id, collected.inputs)
+    if estimate:
+        with open_memoir(ctx) as memoir:
+            print_estimate(memoir, collected.inputs, replace, _read, as_json=as_json)
+        return
     outcomes: list[Outcome] = []
     with open_memoir(ctx) as memoir, _short_texts_summarised():
         stopped = _run(memoir, collected.inputs, replace, outcomes)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli._costs import cost_line
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_json
 from memoir_ai.cli._tables import new_table, table_console, timestamp
@@ -40,7 +41,7 @@ def log(
         bool, typer.Option("--json", help="Print the calls (or the one call) as JSON.")
     ] = False,
 ) -> None:
-    """List the LLM calls: id, time, purpose, model, tokens in and out, latency and outcome."""
+    """List the LLM calls: purpose, model, tokens, latency, output mode, outcome; cost per model."""
     if show_prompt is not None:
         with open_memoir(ctx) as memoir:
             detail = memoir.llm_call(show_prompt)
@@ -52,6 +53,7 @@ def log(
     with open_memoir(ctx) as memoir:
         calls = memoir.llm_calls(source_id=source, limit=limit)
         totals = memoir.llm_call_totals(source_id=source)
+        costs = memoir.llm_call_costs(source_id=source)
     if as_json:
         print_json([call.to_json_data() for call in calls])
         return
@@ -69,6 +71,7 @@ def log(
         "Tokens in",
         "Tokens out",
         "Latency",
+        "Mode",
         "Outcome",
     )
     for call in calls:
@@ -81,6 +84,7 @@ def log(
             str(call.input_tokens),
             str(call.output_tokens),
             f"{call.latency_seconds:.3f} s",
+            call.structured_output,
             call.outcome if call.error is None else f"{call.outcome}: {call.error}",
         )
     out.print(table)
@@ -90,6 +94,7 @@ def log(
         f"{totals.output_tokens} tokens out, {totals.latency_seconds:.3f} s latency, "
         f"{totals.errors} error(s)."
     )
+    out.print(cost_line(costs))
 
 
 def _print_detail(call: LoggedCallDetail) -> None:
@@ -99,8 +104,12 @@ def _print_detail(call: LoggedCallDetail) -> None:
     typer.echo(
         f"Call {call.id}: {call.purpose} by {call.model}{source}, "
         f"{timestamp(call.started_at)} UTC, {call.input_tokens} tokens in, "
-        f"{call.output_tokens} out, {call.latency_seconds:.3f} s, {outcome}"
+        f"{call.output_tokens} out, {call.latency_seconds:.3f} s, {outcome}; "
+        f"{call.structured_output} output"
+        + (f", max_tokens {call.max_tokens}" if call.max_tokens is not None else "")
     )
+    for note in call.notes or ():
+        typer.echo(f"Note: {note}")
     # Plain echo, not rich: the prompt is printed exactly, never wrapped or read as markup.
     for title, text in (("Request", call.request_text), ("Response", call.response_text)):
         typer.echo(f"----- {title} -----")

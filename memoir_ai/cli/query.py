@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli._costs import cost_line
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_json
 
@@ -165,3 +166,4 @@ def _print_result(result: QueryResult) -> None:
         f"{result.llm_call_count} LLM call(s), {tokens} tokens, "
         f"{result.total_latency_seconds:.2f} s. Show a chunk with `memoir show ID`."
     )
+    typer.echo(cost_line(result.costs))

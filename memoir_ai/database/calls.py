@@ -77,7 +77,7 @@ class CallToRecord(Protocol):
 
     @property
     def outcome(self) -> str:
-        """``ok`` or ``error``."""
+        """``ok``, ``error``, or ``reused`` (a kept answer of an interrupted run: no tokens)."""
 
     @property
     def error(self) -> str | None:
@@ -90,6 +90,14 @@ class CallToRecord(Protocol):
     @property
     def structured_output(self) -> str:
         """How typed output was asked for (native, tool, prompted)."""
+
+    @property
+    def max_tokens(self) -> int | None:
+        """The bound sent on the answer."""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the model layer noted about the call."""
 
     @property
     def request_text(self) -> str | None:
@@ -142,6 +150,8 @@ def record_llm_calls(
             error=record.error,
             temperature=record.temperature,
             structured_output=record.structured_output,
+            max_tokens=record.max_tokens,
+            notes=list(record.notes),
             request_text=_packed(record.request_text, index) if keep_payloads else None,
             response_text=_packed(record.response_text, index) if keep_payloads else None,
         )

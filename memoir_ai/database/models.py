@@ -72,6 +72,7 @@ from memoir_ai.errors import ValidationError
 __all__ = [
     "HIERARCHY_DEPTH_KEY",
     "MAX_LEVEL",
+    "KeptOutput",
     "Base",
     "Category",
     "CategoryChange",
@@ -414,6 +415,40 @@ class LLMCall(Base):
     # rows written before packing hold plain text. audit.load_call_detail gives the text.
     request_text: Mapped[str | None] = mapped_column(LongText)
     response_text: Mapped[str | None] = mapped_column(LongText)
+    # The bound sent with the call, and what the model layer noted about it (revision 0007).
+    max_tokens: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[list[str] | None] = mapped_column(JSONDocument)
+
+
+class KeptOutput(Base):
+    """A completed model call's typed answer, kept until its source is stored (revision 0007).
+
+    ``key`` is the hash of what determined the call (see
+    :func:`memoir_ai.llm.kept.call_key`); a re-run of an interrupted ingestion
+    reuses the answer instead of paying for the call again.
+    """
+
+    __tablename__ = "kept_outputs"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index(None, "source_id"),
+        Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_LENGTH))
+    # The text being ingested when the call was made (hex SHA-256, as sources.content_hash).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    structured_output: Mapped[str] = mapped_column(String(16))
+    # What the call cost when it was made.
+    input_tokens: Mapped[int] = mapped_column(Integer)
+    output_tokens: Mapped[int] = mapped_column(Integer)
+    output_json: Mapped[str] = mapped_column(LongText)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def check_hierarchy_depth(objects: list[object], hierarchy_depth: int, session: Session) -> None:

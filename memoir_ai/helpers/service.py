@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.llm.agents import AgentFactory
+    from memoir_ai.llm.kept import OutputKeeper
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.results import StoredHelper
     from memoir_ai.text.tokens import TokenCounter
@@ -234,6 +235,7 @@ class ContextualHelperService:
         full_text: str | None = None,
         file_name: str | None = None,
         title: str | None = None,
+        keeper: OutputKeeper | None = None,
     ) -> HelperDraft:
         """Have the model write a helper for ``source_id`` without storing anything.
 
@@ -242,6 +244,7 @@ class ContextualHelperService:
         the call itself. The text is already within :data:`HELPER_MAX_TOKENS`.
         Headers are looked for in ``full_text``, by default the chunks joined
         (which is what a regeneration has), and ``title`` wins over a detected one.
+        ``keeper`` keeps the model's answer (see :mod:`memoir_ai.llm.kept`).
 
         Raises:
             ValidationError: ``chunks`` hold no text.
@@ -266,7 +269,9 @@ class ContextualHelperService:
             title=sample.title,
             headers=sample.headers,
         )
-        output, record = await self.agents.call(GeneratedHelper, prompt, LLMPurpose.HELPER)
+        output, record = await self.agents.call(
+            GeneratedHelper, prompt, LLMPurpose.HELPER, keeper=keeper
+        )
         # The ceiling is enforced here, whatever the model wrote: the longest
         # prefix within HELPER_MAX_TOKENS, cut after a sentence or a word.
         text = fit_to_tokens(output.to_text(), HELPER_MAX_TOKENS, self.counter.count)

@@ -31,6 +31,7 @@ from memoir_ai.ingest._storage import HelperChoice
 if TYPE_CHECKING:
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.llm.agents import AgentFactory
+    from memoir_ai.llm.kept import OutputKeeper
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.results import StoredHelper
     from memoir_ai.text.tokens import TokenCounter
@@ -59,8 +60,11 @@ async def choose_helper(
     agents: AgentFactory,
     counter: TokenCounter,
     records: list[LLMCallRecord],
+    keeper: OutputKeeper | None = None,
 ) -> HelperChoice:
     """The helper of this ingestion (see the module docstring); a model call joins ``records``.
+
+    ``keeper`` keeps the model's answer, or gives back one kept by an earlier run.
 
     Raises:
         ValidationError: the given helper is empty or too long.
@@ -85,7 +89,11 @@ async def choose_helper(
 
     service = ContextualHelperService(database, agents, counter)
     draft = await service.draft_helper(
-        inputs.source_id, inputs.texts, title=inputs.title, file_name=inputs.file_name
+        inputs.source_id,
+        inputs.texts,
+        title=inputs.title,
+        file_name=inputs.file_name,
+        keeper=keeper,
     )
     records.append(draft.call)
     return HelperChoice(draft.helper_text, draft.token_count, store=True, status="generated")

@@ -4,10 +4,12 @@
 call is over: it takes the ingestion lock, checks the plan against the tree as
 it is now (another process may have added categories since the plan was
 made), then inserts the new categories, the chunks, the source row, the new
-helper version and the audit log of the calls. It raises instead of writing
-when the source was stored meanwhile (:class:`AlreadyStored`) or a level
-filled up (:class:`LimitConflict`, carrying what to classify again); the
-caller's transaction then rolls back whatever was begun.
+helper version and the audit log of the calls, and removes the answers kept
+for the source while its calls completed (:mod:`memoir_ai.database.kept_outputs`).
+It raises instead of writing when the source was stored meanwhile
+(:class:`AlreadyStored`) or a level filled up (:class:`LimitConflict`,
+carrying what to classify again); the caller's transaction then rolls back
+whatever was begun.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from memoir_ai.database.categories import (
 )
 from memoir_ai.database.chunks import NewChunk, insert_chunks
 from memoir_ai.database.helpers import get_helper, store_helper
+from memoir_ai.database.kept_outputs import forget_source
 from memoir_ai.database.models import HIERARCHY_DEPTH_KEY
 from memoir_ai.database.settings import remember_settings
 from memoir_ai.database.sources import (
@@ -254,6 +257,8 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
             plan.helper.token_count,
             is_user_provided=plan.helper.user_provided,
         )
+    # Stored: the answers kept while its calls completed are needed no more.
+    forget_source(session, plan.source_id)
     record_llm_calls(
         session,
         plan.records,

@@ -44,6 +44,7 @@ from memoir_ai.ingest._batches import check_categories, check_paths, split_batch
 from memoir_ai.ingest._tree import Node, WorkingTree
 from memoir_ai.llm import prompts
 from memoir_ai.llm.agents import AgentFactory
+from memoir_ai.llm.kept import OutputKeeper
 from memoir_ai.llm.records import LLMCallError, LLMCallRecord
 from memoir_ai.llm.schemas import (
     LLMPurpose,
@@ -106,9 +107,15 @@ class Classifier:
         *,
         helper: str | None = None,
         count_tokens: Callable[[str], int] = lambda text: len(text) // 4,
+        keeper: OutputKeeper | None = None,
     ) -> None:
-        """Classify into ``tree`` with ``agents``; ``helper`` describes the source in prompts."""
+        """Classify into ``tree`` with ``agents``; ``helper`` describes the source in prompts.
+
+        ``keeper`` keeps each call's answer as it completes, and gives back the
+        answers an earlier, interrupted run kept (see :mod:`memoir_ai.llm.kept`).
+        """
         self.agents = agents
+        self.keeper = keeper
         self.tree = tree
         self.options = options
         self.helper = helper
@@ -300,7 +307,9 @@ class Classifier:
     async def _call(self, output_type: type[OutputT], prompt: str, stats: _BatchStats) -> OutputT:
         stats.calls += 1
         try:
-            output, record = await self.agents.call(output_type, prompt, LLMPurpose.CLASSIFY)
+            output, record = await self.agents.call(
+                output_type, prompt, LLMPurpose.CLASSIFY, keeper=self.keeper
+            )
         except LLMCallError as exc:
             self.records.append(exc.record)
             raise ClassificationError(

@@ -11,6 +11,9 @@ The order of work keeps the database consistent whatever happens:
 2. Describe the source (the caller's helper, else the stored one, else one
    written by the model when ``auto_source_identification`` is on), then
    classify every chunk with the model. No transaction is open meanwhile.
+   Each call's answer is kept as it completes, in a short transaction of its
+   own (:mod:`memoir_ai.ingest._kept`): a re-run after a crash or a failure
+   reuses the answers of the calls that had completed and pays for the rest.
 3. Write, in **one** transaction (:mod:`memoir_ai.ingest._storage`): take the
    ingestion lock, check the plan against the tree as it is now (another
    process may have added categories since step 1), then insert the new
@@ -23,9 +26,10 @@ tree (a full level now only admits existing names), and the write is retried;
 a limit is never exceeded. A database failure rolls back everything of the
 source and raises a :class:`~memoir_ai.errors.DatabaseError`; a process
 killed mid-way leaves nothing of the source, because nothing is committed
-before the last step. When another process stored the same content first,
-the result is that stored source (``unchanged``) and only the calls made are
-added to the audit log.
+before the last step (except the kept answers, which that write removes).
+When another process stored the same content first, the result is that
+stored source (``unchanged``) and only the calls made are added to the audit
+log.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from memoir_ai.helpers.compose import detect_title
 from memoir_ai.ingest._checks import check_content, check_metadata, text_start
 from memoir_ai.ingest._claims import SourceClaims
 from memoir_ai.ingest._helper import HelperRequest, choose_helper
+from memoir_ai.ingest._kept import IngestionKeeper
 from memoir_ai.ingest._storage import (
     AlreadyStored,
     HelperChoice,
@@ -199,6 +204,7 @@ class IngestPipeline:
                 raise SourceChangedError(source_id)
         chunks = await asyncio.to_thread(self._chunk, content, source_id)
         operation_id = uuid.uuid4().hex
+        keeper = IngestionKeeper(self.database, source_id, digest)
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
         title = source_title(content[text_start(content) :], request.title, request.file_name)
@@ -211,10 +217,12 @@ class IngestPipeline:
             title=title,
             file_name=request.file_name,
         )
-        helper = await self._helper(helper_inputs, records, operation_id)
+        helper = await self._helper(helper_inputs, records, operation_id, keeper)
         tree = working_tree(snapshot.categories, self.depth, self.limits)
         self.fill_warnings.check(_counts(tree))  # a tree full before this source: said once
-        paths = await self._classify(tree, texts, helper.text, records, source_id, operation_id)
+        paths = await self._classify(
+            tree, texts, helper.text, records, (source_id, operation_id), keeper
+        )
         plan = Plan(
             source_id,
             digest,
@@ -229,14 +237,15 @@ class IngestPipeline:
             file_name=request.file_name,
             origin=request.origin,
         )
-        written = await self._write_until_it_fits(plan, helper.text)
+        written = await self._write_until_it_fits(plan, helper.text, keeper)
         self.fill_warnings.check(_counts(tree))
         logger.info(
-            "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s).",
+            "Ingested %r: %d chunk(s), %d new categor(ies), %d call(s) (%d reused).",
             source_id,
             len(written.chunks),
             len(written.categories_created),
             len(records),
+            keeper.reused,
         )
         return IngestResult(
             source_id=source_id,
@@ -272,15 +281,17 @@ class IngestPipeline:
         texts: Sequence[str],
         helper: str | None,
         records: list[LLMCallRecord],
-        source_id: str,
-        operation_id: str,
+        operation: tuple[str, str],
+        keeper: IngestionKeeper,
     ) -> list[tuple[str, ...]]:
+        source_id, operation_id = operation
         classifier = Classifier(
             self.agents,
             tree,
             self.options,
             helper=helper,
             count_tokens=get_token_counter(self.config.model_name).count,
+            keeper=keeper,
         )
         try:
             return await classifier.classify(texts)
@@ -291,7 +302,11 @@ class IngestPipeline:
             records.extend(classifier.records)
 
     async def _helper(
-        self, inputs: HelperRequest, records: list[LLMCallRecord], operation_id: str
+        self,
+        inputs: HelperRequest,
+        records: list[LLMCallRecord],
+        operation_id: str,
+        keeper: IngestionKeeper,
     ) -> HelperChoice:
         """The helper of this ingestion (see :mod:`memoir_ai.ingest._helper`)."""
         try:
@@ -302,6 +317,7 @@ class IngestPipeline:
                 agents=self.agents,
                 counter=get_token_counter(self.config.model_name),
                 records=records,
+                keeper=keeper,
             )
         except LLMCallError as exc:
             records.append(exc.record)
@@ -312,7 +328,9 @@ class IngestPipeline:
                 remedy=exc.remedy,
             ) from exc
 
-    async def _write_until_it_fits(self, plan: Plan, helper: str | None) -> Written:
+    async def _write_until_it_fits(
+        self, plan: Plan, helper: str | None, keeper: IngestionKeeper
+    ) -> Written:
         for _ in range(MAX_WRITE_ROUNDS):
             logger.info("Storing %d chunk(s) of %r.", len(plan.chunks), plan.source_id)
             try:
@@ -343,7 +361,7 @@ class IngestPipeline:
                 records = list(plan.records)
                 texts = [plan.chunks[index].content for index in conflict.refused]
                 again = await self._classify(
-                    tree, texts, helper, records, plan.source_id, plan.operation_id
+                    tree, texts, helper, records, (plan.source_id, plan.operation_id), keeper
                 )
                 for index, path in zip(conflict.refused, again, strict=True):
                     plan.paths[index] = path

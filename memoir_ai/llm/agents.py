@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from pydantic_ai.settings import ModelSettings
 
     from memoir_ai.llm._guard import CallMeter
+    from memoir_ai.llm.kept import OutputKeeper
 
 __all__ = [
     "AgentFactory",
@@ -193,11 +194,15 @@ class AgentFactory:
         purpose: LLMPurpose,
         *,
         max_tokens: int | None = None,
+        keeper: OutputKeeper | None = None,
     ) -> tuple[OutputT, LLMCallRecord]:
         """Run ``agent`` on ``prompt``; return its output and the record of the call.
 
         ``max_tokens`` bounds the answer (by default the bound of the agent's
-        output type, see :mod:`~memoir_ai.llm.limits`).
+        output type, see :mod:`~memoir_ai.llm.limits`). With a ``keeper``
+        (see :mod:`~memoir_ai.llm.kept`), an answer kept for the same call is
+        reused instead of calling the model (its record says ``reused``, 0
+        tokens), and a new answer is kept as soon as the call completes.
 
         Raises:
             LLMCallError: The call failed for good (its ``record`` says how).
@@ -207,6 +212,12 @@ class AgentFactory:
         shape = self._shapes.get(id(agent))
         if max_tokens is None:
             max_tokens = shape.max_tokens if shape else UNKNOWN_SHAPE_TOKENS
+        key = None
+        if keeper is not None and shape is not None:
+            key = keeper.key_for(self._identity(shape, prompt, max_tokens))
+            reused = await self._reuse(keeper, key, shape, prompt, max_tokens)
+            if reused is not None:
+                return reused
         meter = CallMeter()
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
@@ -224,6 +235,8 @@ class AgentFactory:
         record = self._record(
             purpose, started_at, clock, meter, mode, max_tokens, prompt=prompt, output=output
         )
+        if keeper is not None and key is not None:
+            await keeper.keep(key, output, record)
         logger.debug(
             "%s call to %s (%s output): %d in / %d out tokens, %d attempt(s), %.3fs",
             purpose.value,
@@ -244,10 +257,72 @@ class AgentFactory:
         *,
         validators: Sequence[OutputValidator[OutputT]] = (),
         max_tokens: int | None = None,
+        keeper: OutputKeeper | None = None,
     ) -> tuple[OutputT, LLMCallRecord]:
         """Run the agent for ``output_type`` once: :meth:`build` then :meth:`run`."""
         agent = self.build(output_type, purpose, validators=validators)
-        return await self.run(agent, prompt, purpose, max_tokens=max_tokens)
+        return await self.run(agent, prompt, purpose, max_tokens=max_tokens, keeper=keeper)
+
+    # --- kept answers -------------------------------------------------------------------
+
+    def _identity(self, shape: _Shape[Any], prompt: str, max_tokens: int) -> str:
+        from memoir_ai.llm.kept import call_identity
+
+        return call_identity(
+            model=self.model_name,
+            purpose=shape.purpose,
+            instructions=prompts.instructions(shape.purpose),
+            output_type=shape.output_type,
+            prompt=prompt,
+            max_tokens=max_tokens,
+            temperature=self.settings.temperature,
+        )
+
+    async def _reuse(
+        self,
+        keeper: OutputKeeper,
+        key: str,
+        shape: _Shape[OutputT],
+        prompt: str,
+        max_tokens: int,
+    ) -> tuple[OutputT, LLMCallRecord] | None:
+        """The kept answer of this call with its ``reused`` record, or None to make the call."""
+        from pydantic import ValidationError
+
+        clock = time.perf_counter()
+        started_at = datetime.now(UTC)
+        kept = await keeper.find(key)
+        if kept is None:
+            return None
+        try:
+            output = shape.output_type.model_validate_json(kept.output_json)
+        except ValidationError:
+            logger.warning(
+                "A kept %s answer no longer fits its type; calling again.", shape.purpose.value
+            )
+            return None
+        keep = self.settings.record_payloads
+        record = LLMCallRecord(
+            purpose=shape.purpose,
+            model=self.model_name,
+            started_at=started_at,
+            latency_seconds=time.perf_counter() - clock,
+            input_tokens=0,
+            output_tokens=0,
+            outcome="reused",
+            structured_output=_known_mode(kept.structured_output),
+            temperature=self.settings.temperature,
+            requests=0,
+            attempts=0,
+            max_tokens=max_tokens,
+            request_text=str(prompt) if keep else None,
+            response_text=kept.output_json if keep else None,
+            notes=(
+                f"reused the answer of a call completed at {kept.kept_at.isoformat()} "
+                f"({kept.input_tokens} tokens in, {kept.output_tokens} out, paid then)",
+            ),
+        )
+        return output, record
 
     # --- building -----------------------------------------------------------------------
 
@@ -386,6 +461,10 @@ class AgentFactory:
             response_text=output.model_dump_json() if keep and output is not None else None,
             notes=tuple(meter.notes),
         )
+
+
+def _known_mode(mode: str) -> StructuredOutput:
+    return mode if mode in ("native", "tool", "prompted") else "tool"  # type: ignore[return-value]
 
 
 def _checks(purpose: LLMPurpose) -> tuple[OutputValidator[Any], ...]:

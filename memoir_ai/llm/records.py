@@ -17,7 +17,9 @@ class LLMCallRecord(PublicResult):
     """One model call as the audit log keeps it (a frozen public result).
 
     ``request_text`` and ``response_text`` are the exact prompt sent and answer
-    received (``None`` when the model layer did not keep them).
+    received (``None`` when the model layer did not keep them). ``outcome`` is
+    ``reused`` for a call answered by the kept answer of the same call made
+    before (an interrupted ingestion run again): no request, 0 tokens.
     """
 
     purpose: LLMPurpose
@@ -26,7 +28,7 @@ class LLMCallRecord(PublicResult):
     latency_seconds: float
     input_tokens: int
     output_tokens: int
-    outcome: Literal["ok", "error"]
+    outcome: Literal["ok", "error", "reused"]
     structured_output: StructuredOutput
     temperature: float | None = None
     requests: int = 0

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SerializeAsAny, computed_field
 
+from memoir_ai.costs import ModelCost
 from memoir_ai.errors import QueryError
 from memoir_ai.llm.records import LLMCallRecord
 from memoir_ai.query.trace import QueryTrace, TraceChoice, TraceLevel, TraceStep
@@ -199,6 +200,14 @@ class QueryResult(PublicResult):
     def llm_call_count(self) -> int:
         """How many model calls the query made."""
         return len(self.llm_calls)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def costs(self) -> tuple[ModelCost, ...]:
+        """Per model: the calls, tokens and USD where the price is known."""
+        from memoir_ai.llm.pricing import costs_by_model
+
+        return costs_by_model(self.llm_calls)
 
 
 class NoResultsError(QueryError):

@@ -34,6 +34,7 @@ TOP_KEYS = {
     "temperature",
     "trace",
     "llm_call_count",
+    "costs",
 }
 CHUNK_KEYS = {
     "id",

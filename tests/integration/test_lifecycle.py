@@ -31,6 +31,7 @@ TABLES_AT_0001 = TABLES_AT_HEAD - {
     "llm_calls",
     "contextual_helper_versions",
     "category_changes",
+    "kept_outputs",
 }
 
 

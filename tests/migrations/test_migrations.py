@@ -48,6 +48,7 @@ def test_migrations_ship_inside_the_package() -> None:
         "0004_double_floats_leaf_index_backfill.py",
         "0005_remembered_output_modes.py",
         "0006_category_changes.py",
+        "0007_kept_outputs_and_call_notes.py",
     ]
 
 
@@ -161,6 +162,11 @@ def test_final_schema(manager: MigrationManager) -> None:
         "undone_at", "undone_by",
     ]  # fmt: skip
     assert index_names_of(snapshot, "category_changes") == {"ix_category_changes_created_at"}
+    assert columns("llm_calls")[-2:] == ["max_tokens", "notes"]
+    assert columns("kept_outputs") == [
+        "id", "key", "source_id", "content_hash", "purpose", "model", "structured_output",
+        "input_tokens", "output_tokens", "output_json", "created_at",
+    ]  # fmt: skip
     parent_key = next(c for c in snapshot["categories"]["columns"] if c[0] == "parent_key")
     assert parent_key[3] == "coalesceparent_id,0"  # the generated column behind root uniqueness
 
@@ -182,6 +188,8 @@ def test_final_schema(manager: MigrationManager) -> None:
     assert ("source_id", "position") in uniques["chunks"]
     assert ("source_id",) in uniques["contextual_helpers"]
     assert ("source_id",) in uniques["sources"]
+    assert ("key",) in uniques["kept_outputs"]
+    assert index_names("kept_outputs") >= {"ix_kept_outputs_source_id"}
     foreign_keys = {(fk[1], fk[2], fk[3]) for fk in snapshot["categories"]["foreign_keys"]}
     assert foreign_keys == {(("parent_id", "parent_level"), "categories", ("id", "level"))}
     assert {(fk[1], fk[2], fk[3]) for fk in snapshot["chunks"]["foreign_keys"]} == {

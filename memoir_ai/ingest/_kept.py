@@ -1,0 +1,155 @@
+"""The keeper of one ingestion: each completed call's answer stored as it completes.
+
+:class:`IngestionKeeper` is the :class:`~memoir_ai.llm.kept.OutputKeeper` an
+ingestion hands to its model calls. It reads the answers kept for the source
+once, before the first call (a re-run of an interrupted ingestion finds them
+there), and writes each new answer in a short transaction of its own, in a
+worker thread, as soon as its call completes: never inside the source's write
+and never while a model is being called. A failure to keep an answer is
+logged and costs nothing but the chance to reuse it.
+
+Keys are the call's identity (:func:`~memoir_ai.llm.kept.call_identity`), the
+source and the occurrence of that identity in this ingestion, hashed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from memoir_ai.database import kept_outputs
+from memoir_ai.errors import DatabaseError
+from memoir_ai.llm.kept import KeptAnswer
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from memoir_ai.database.engine import DatabaseManager
+    from memoir_ai.database.opened import OpenedMemory
+    from memoir_ai.llm.records import LLMCallRecord
+    from memoir_ai.upkeep import VacuumResult
+
+__all__ = ["IngestionKeeper", "vacuum_kept"]
+
+logger = logging.getLogger(__name__)
+
+
+class IngestionKeeper:
+    """Keeps and finds the answers of one ingestion's calls (see the module docstring)."""
+
+    def __init__(self, database: DatabaseManager, source_id: str, content_hash: str) -> None:
+        """Keep answers for the text with ``content_hash`` being ingested as ``source_id``."""
+        self.database = database
+        self.source_id = source_id
+        self.content_hash = content_hash
+        self.reused = 0
+        self.kept = 0
+        self._found: dict[str, kept_outputs.KeptRow] | None = None
+        self._occurrences: Counter[str] = Counter()
+        self._loading = asyncio.Lock()
+
+    def key_for(self, identity: str) -> str:
+        """The key of the next call with ``identity`` in this ingestion."""
+        occurrence = self._occurrences[identity]
+        self._occurrences[identity] += 1
+        text = f"{self.source_id}\n{identity}\n{occurrence}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    async def find(self, key: str) -> KeptAnswer | None:
+        """The answer kept under ``key`` by an earlier run, if any."""
+        found = await self._kept_before()
+        row = found.get(key)
+        if row is None:
+            return None
+        self.reused += 1
+        return KeptAnswer(
+            row.output_json,
+            row.structured_output,
+            row.input_tokens,
+            row.output_tokens,
+            row.created_at,
+        )
+
+    async def keep(self, key: str, output: BaseModel, record: LLMCallRecord) -> None:
+        """Store the answer of a completed call now, in its own short transaction."""
+        answer = kept_outputs.NewKeptOutput(
+            key=key,
+            source_id=self.source_id,
+            content_hash=self.content_hash,
+            purpose=record.purpose.value,
+            model=record.model,
+            structured_output=record.structured_output,
+            input_tokens=record.input_tokens,
+            output_tokens=record.output_tokens,
+            output_json=output.model_dump_json(),
+        )
+        try:
+            await asyncio.to_thread(
+                self.database.run,
+                lambda session: kept_outputs.keep_output(session, answer),
+                doing=f"keeping a {answer.purpose} answer for {self.source_id!r}",
+            )
+        except DatabaseError as error:
+            logger.warning("Could not keep a model answer (a re-run would pay for it): %s", error)
+            return
+        self.kept += 1
+
+    async def _kept_before(self) -> dict[str, kept_outputs.KeptRow]:
+        async with self._loading:
+            if self._found is None:
+                try:
+                    self._found = await asyncio.to_thread(
+                        self.database.run,
+                        lambda session: kept_outputs.load_kept(session, self.source_id),
+                        doing=f"reading the answers kept for {self.source_id!r}",
+                    )
+                except DatabaseError as error:
+                    logger.warning("Could not read the kept model answers: %s", error)
+                    self._found = {}
+                if self._found:
+                    logger.info(
+                        "%d answer(s) kept by an earlier run of %r can be reused.",
+                        len(self._found),
+                        self.source_id,
+                    )
+            return self._found
+
+
+def vacuum_kept(
+    memory: OpenedMemory, database: DatabaseManager, older_than_days: float
+) -> VacuumResult:
+    """Remove the kept answers nobody will reuse (see :func:`kept_outputs.vacuum`).
+
+    Raises:
+        ValidationError: a negative ``older_than_days``.
+    """
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from memoir_ai.database.models import KeptOutput
+    from memoir_ai.errors import ValidationError
+    from memoir_ai.upkeep import VacuumResult
+
+    if not older_than_days >= 0:
+        raise ValidationError(
+            f"older_than_days must be 0 or more, got {older_than_days}.",
+            remedy="pass a number of days, e.g. 7 (0 removes every kept answer).",
+        )
+    memory.open_for_changes()
+    age = dt.timedelta(days=older_than_days)
+    counts = database.run(
+        lambda session: kept_outputs.vacuum(session, older_than=age),
+        doing="removing kept answers nobody will reuse",
+    )
+    left = database.run(
+        lambda session: int(session.scalar(select(func.count(KeptOutput.id))) or 0),
+        doing="counting the kept answers",
+    )
+    logger.info("Removed %d kept answer(s); %d left.", counts.stored + counts.stale, left)
+    return VacuumResult(
+        stored=counts.stored, stale=counts.stale, left=left, older_than_days=older_than_days
+    )
