@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from memoir_ai.errors import LLMError, QueryError, ValidationError
-from memoir_ai.evaluation._prices import call_cost_usd
 from memoir_ai.evaluation.dataset import EvalDataset, EvalQuestion
 from memoir_ai.evaluation.results import EvalReport, EvalStrategyResult
 from memoir_ai.evaluation.scoring import ReadChunk, Reading, normalized, score_question
 from memoir_ai.evaluation.scoring import summarize_strategy as summarize
+from memoir_ai.llm.pricing import model_cost
 from memoir_ai.query.results import NoResultsError, QueryStrategy
 from memoir_ai.query.wording import API_WORDING, QueryWording
 
@@ -252,7 +252,16 @@ def _answered(
     latency: float,
 ) -> Reading:
     """The reading of an answered question, with what its calls spent."""
-    costs = [call_cost_usd(call.model, call.input_tokens, call.output_tokens) for call in calls]
+    costs = [
+        model_cost(
+            call.model,
+            calls=1,
+            reused_calls=0,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+        ).usd
+        for call in calls
+    ]
     return Reading(
         "answered",
         answer=answer,

@@ -6,7 +6,6 @@ import pytest
 
 from memoir_ai.errors import ValidationError
 from memoir_ai.evaluation import EvalEvidence, EvalQuestion, parse_dataset
-from memoir_ai.evaluation._prices import call_cost_usd, token_prices
 from memoir_ai.evaluation.scoring import (
     ReadChunk,
     Reading,
@@ -15,6 +14,7 @@ from memoir_ai.evaluation.scoring import (
     score_question,
     summarize_strategy,
 )
+from memoir_ai.llm.pricing import price_note, price_of
 
 ANSWERABLE = EvalQuestion(
     id="a",
@@ -201,9 +201,12 @@ def test_a_bad_line_is_named_with_its_number(lines: list[str], message: str) -> 
 def test_prices_come_from_litellms_bundled_map_and_unknown_is_none() -> None:
     # The providers' list prices per million tokens: gpt-5-nano $0.05 in / $0.40 out,
     # Claude Sonnet 4.5 $3 / $15.
-    assert token_prices("openai:gpt-5-nano") == pytest.approx((0.05e-6, 0.40e-6))
-    assert token_prices("anthropic:claude-sonnet-4-5") == pytest.approx((3e-6, 15e-6))
-    assert call_cost_usd("openai:gpt-5-nano", 1_000_000, 1_000_000) == pytest.approx(0.45)
+    nano = price_of("openai:gpt-5-nano")
+    sonnet = price_of("anthropic:claude-sonnet-4-5")
+    assert nano is not None and sonnet is not None
+    assert (nano.input_usd_per_million, nano.output_usd_per_million) == pytest.approx((0.05, 0.40))
+    assert (sonnet.input_usd_per_million, sonnet.output_usd_per_million) == pytest.approx((3, 15))
+    assert nano.usd(1_000_000, 1_000_000) == pytest.approx(0.45)
     for unpriced in ("offline", "ollama:llama3.2", "openai-compatible:qwen2.5-3b", "nope:x"):
-        assert token_prices(unpriced) is None
-        assert call_cost_usd(unpriced, 10, 10) is None
+        assert price_of(unpriced) is None
+        assert price_note(unpriced)
