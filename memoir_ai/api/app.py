@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from memoir_ai import __version__
 from memoir_ai._http_guard import RequestGuard
 from memoir_ai.api.categories import categories_router
+from memoir_ai.api.docs import docs_router
 from memoir_ai.api.errors import install_error_handlers
 from memoir_ai.api.routes import api_router, health_router
 from memoir_ai.config import ServerConfig
@@ -63,7 +64,7 @@ def create_app(
         title="memoir-ai",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # our own /docs: Swagger UI served from this server, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -71,6 +72,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(docs_router())
     app.include_router(api_router)
     app.include_router(categories_router)
     app.include_router(web_router())

@@ -9,6 +9,7 @@ what the Python API returns.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,27 @@ def test_every_endpoint(client: httpx.Client, database_url: str) -> None:
         _error(client.delete(f"/api/sources/{MOON_PATH}", params={"confirm": "true"}), 404)
 
     assert "/api/sources/{source_id}" in client.get("/openapi.json").json()["paths"]
-    assert client.get("/docs").status_code == 200
+    _docs_come_from_this_server(client)
+
+
+def _docs_come_from_this_server(client: httpx.Client) -> None:
+    """/docs is Swagger UI whose every file this server serves: nothing from a CDN."""
+    page = client.get("/docs")
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    linked = re.findall(r'(?:src|href)=["\']([^"\']+)', page.text) + re.findall(
+        r"url: ?'([^']+)'", page.text
+    )
+    assert linked and all(link.startswith("/") for link in linked), linked
+    assert "//" not in "".join(linked)
+    for link in linked:
+        answer = client.get(link)
+        assert answer.status_code == 200, link
+        assert len(answer.content) > 100, link
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert "SwaggerUIBundle" in bundle.text
+    _error(client.get("/docs/assets/../../README.md"), 404)
+    _error(client.get("/docs/assets/index.html"), 404)
 
 
 def test_bad_bodies(client: httpx.Client, database_url: str) -> None:
