@@ -1,7 +1,8 @@
 """``memoir query --trace``: the walk behind an answer, drawn as a tree of plain text lines.
 
 Each level shows how many categories were chosen among which candidates; each
-chosen category shows its rank among the choices of its call, then either the
+chosen category shows its relevance among the choices of its call (the model's
+``ranked_relevance``: N of N is the most relevant), then either the
 next level under it, or what became of its path: used (with its chunks),
 dropped (and why), or not kept because the level keeps only so many.
 """
@@ -51,7 +52,7 @@ class _Walk:
             last = index == len(found.chosen) - 1
             branch, below = ("└── ", "    ") if last else ("├── ", "│   ")
             ids = (*parent_ids, choice.category_id)
-            rank = f"rank {choice.ranked_relevance} of {len(found.chosen)}"
+            rank = f"relevance {choice.ranked_relevance} of {len(found.chosen)}"
             yield f"{indent}{branch}{choice.name}  ({rank}){self._outcome(found, ids, choice.kept)}"
             if choice.kept and ids not in self.used and ids not in self.dropped:
                 yield from self.step(ids, indent + below)

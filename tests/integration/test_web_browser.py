@@ -208,7 +208,7 @@ def check_question(page: Page, expected: QueryResult) -> None:
         for step in level.steps:
             for choice in step.chosen:
                 node = page.node(choice.category_id)
-                badge = f"rank {choice.ranked_relevance} of {len(step.chosen)}"
+                badge = f"relevance {choice.ranked_relevance} of {len(step.chosen)}"
                 assert badge in node.get_attribute("textContent"), (choice, badge)
                 marks = {"chosen", "used", "dropped"} if choice.kept else {"not-kept"}
                 assert marks & set(node.get_attribute("class").split()), choice

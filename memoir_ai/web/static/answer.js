@@ -43,7 +43,7 @@ export function answerView(ctx) {
         + ` · prompt ${count(result.prompt_tokens)} of ${count(result.max_token_budget)} tokens`,
     ),
     h("h2", {}, "The walk"),
-    h("p", { className: "muted" }, "Also drawn on the tree: chosen categories are highlighted with their rank."),
+    h("p", { className: "muted" }, "Also drawn on the tree: chosen categories are highlighted with their relevance (N of N is the most relevant)."),
     walk(ctx, result),
     h("h2", {}, `Chunks put before the model (${count(result.chunks.length)})`),
     h(
@@ -94,7 +94,7 @@ function walk(ctx, result) {
                 ? `chose ${step.chosen.length} of ${plural(step.candidates.length, "candidate")} — `
                 : "one candidate, taken without a call — ",
               step.chosen
-                .map((choice) => `${choice.name} (rank ${choice.ranked_relevance}${choice.kept ? "" : ", not kept"})`)
+                .map((choice) => `${choice.name} (relevance ${choice.ranked_relevance}${choice.kept ? "" : ", not kept"})`)
                 .join(", "),
             )),
         ),

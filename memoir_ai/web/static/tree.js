@@ -40,7 +40,7 @@ export function traceMarks(result, tree, byId) {
         if (shown) mark(shown.id, "candidate");
       }
       for (const choice of step.chosen) {
-        const rank = `rank ${choice.ranked_relevance} of ${step.chosen.length}`;
+        const rank = `relevance ${choice.ranked_relevance} of ${step.chosen.length}`;
         const why = choice.kept ? rank : `${rank}, not kept`;
         mark(choice.category_id, choice.kept ? "chosen" : "not-kept", { kind: "rank", text: why });
       }
