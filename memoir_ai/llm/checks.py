@@ -75,6 +75,8 @@ def name_problems(name: str, chunk_text: str | None = None) -> list[str]:
         problems.append(f"is {len(text.split())} words long: a sentence, not a short name")
     if _SENTENCE_PUNCTUATION.search(text):
         problems.append("contains sentence punctuation (. ! ? ; :)")
+    if ">" in text:
+        problems.append("contains '>', which separates the names of a path: give one name")
     if chunk_text is not None and _copies_opening(text, chunk_text):
         problems.append("copies the first words of the chunk")
     return problems
@@ -83,11 +85,12 @@ def name_problems(name: str, chunk_text: str | None = None) -> list[str]:
 def shorten_name(name: str, chunk_text: str | None = None) -> str:
     """A valid name made from ``name`` without asking the model again (deterministic).
 
-    Keeps what comes before the first sentence punctuation, at most
+    Of a path (``"Science > Physics"``) keeps the last name; of that, what comes
+    before the first sentence punctuation, at most
     :data:`MAX_NAME_WORDS` words within the length limit. A placeholder, or a
     copy of the chunk's opening, becomes the chunk's two most telling words.
     """
-    text = " ".join(name.split()).strip(_TRIM)
+    text = " ".join(name.split(">")[-1].split()).strip(_TRIM)  # a path: its last name
     head = _SENTENCE_PUNCTUATION.split(text, 1)[0].strip(_TRIM) or text
     words = [word.strip(_TRIM) for word in head.split()]
     words = [word for word in words if word and not _SENTENCE_PUNCTUATION.search(word)]

@@ -233,7 +233,8 @@ def category_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a category name, or ``None`` when it can.
 
     A name must be non-blank, at most :data:`MAX_CATEGORY_NAME_LENGTH`
-    characters after trimming, and free of control characters.
+    characters after trimming, free of control characters, and without ``>``
+    (the separator of a path such as ``"Astronomy > Moon"``).
     """
     stripped = name.strip()
     if not stripped:
@@ -245,6 +246,8 @@ def category_name_problem(name: str) -> str | None:
         )
     if any(unicodedata.category(character) in {"Cc", "Cf"} for character in name):
         return "the category name contains control characters"
+    if ">" in name:
+        return "the category name contains '>', which separates the names of a path"
     return None
 
 

@@ -52,6 +52,8 @@ def test_every_operation_keeps_the_rules_and_undo_restores_the_rows(database_url
         assert taken.value.conflict
         with pytest.raises(ValidationError, match="cannot be a category name"):
             memoir.rename_category("Tide", "   ")
+        with pytest.raises(ValidationError, match="separates the names of a path"):
+            memoir.rename_category("Tide", "Sea > Tide")
 
         # Merge: same level only; children merged by name, chunks moved, source removed.
         with pytest.raises(TreeChangeError, match="same level"):

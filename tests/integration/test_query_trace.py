@@ -138,7 +138,10 @@ def test_query_trace_prints_the_walk_as_a_tree(memory: str) -> None:
     first = api.trace.levels[0].steps[0]
     assert f"Level 1: chose {len(first.chosen)} of {len(first.candidates)}" in walk
     for choice in first.chosen:
-        assert f"── {choice.name}  (relevance {choice.ranked_relevance} of {len(first.chosen)})" in walk
+        assert (
+            f"── {choice.name}  (relevance {choice.ranked_relevance} of {len(first.chosen)})"
+            in walk
+        )
     for path in api.paths:  # every used leaf is drawn, marked used
         assert any(path.names[-1] in line and "→ used" in line for line in walk.splitlines())
     assert "├── " in walk and "└── " in walk

@@ -32,6 +32,7 @@ BREAD = "# Sourdough Starters\n\nA starter is flour and water left to ferment fo
         ("Moon: phases", "sentence punctuation"),
         ("Astronomy " * 7, "characters, more than 60"),
         ("The Moon has", "copies the first words of the chunk"),
+        ("Astronomy > Moon", "separates the names of a path"),
     ],
 )
 def test_names_a_small_model_might_write_are_caught(name: str, problem: str) -> None:
@@ -52,6 +53,7 @@ def test_good_names_pass(name: str) -> None:
         ("The phases of the Moon and why we see them", "The phases of the"),
         ("**Moon: phases**", "Moon"),
         ("Astronomy " * 7, "Astronomy Astronomy Astronomy Astronomy"),
+        ("Astronomy > Lunar Phases", "Lunar Phases"),
     ],
 )
 def test_shortening_is_deterministic_and_valid(name: str, short: str) -> None:
