@@ -50,6 +50,8 @@ class IngestionKeeper:
         self._found: dict[str, kept_outputs.KeptRow] | None = None
         self._occurrences: Counter[str] = Counter()
         self._loading = asyncio.Lock()
+        self._writing = asyncio.Lock()
+        self._pending: list[kept_outputs.NewKeptOutput] = []
 
     def key_for(self, identity: str) -> str:
         """The key of the next call with ``identity`` in this ingestion."""
@@ -74,7 +76,7 @@ class IngestionKeeper:
         )
 
     async def keep(self, key: str, output: BaseModel, record: LLMCallRecord) -> None:
-        """Store the answer of a completed call now, in its own short transaction."""
+        """Store the answer of a completed call now, in a short transaction (never the source's)."""
         answer = kept_outputs.NewKeptOutput(
             key=key,
             source_id=self.source_id,
@@ -86,16 +88,35 @@ class IngestionKeeper:
             output_tokens=record.output_tokens,
             output_json=output.model_dump_json(),
         )
-        try:
-            await asyncio.to_thread(
-                self.database.run,
-                lambda session: kept_outputs.keep_output(session, answer),
-                doing=f"keeping a {answer.purpose} answer for {self.source_id!r}",
-            )
-        except DatabaseError as error:
-            logger.warning("Could not keep a model answer (a re-run would pay for it): %s", error)
-            return
-        self.kept += 1
+        self._pending.append(answer)
+        await self._write_pending()
+
+    async def _write_pending(self) -> None:
+        """Write every answer waiting, in one transaction: a group commit.
+
+        Calls complete faster than one commit each when many run at once; the
+        answers that complete while a write is going on wait for the next one
+        and go in together, so an answer waits at most about two commits
+        before it is durable (what a kill in between would lose).
+        """
+        async with self._writing:
+            if not self._pending:
+                return  # an earlier write took this answer along
+            batch, self._pending = self._pending, []
+            try:
+                await asyncio.to_thread(
+                    self.database.run,
+                    lambda session: [kept_outputs.keep_output(session, a) for a in batch],
+                    doing=f"keeping {len(batch)} model answer(s) for {self.source_id!r}",
+                )
+            except DatabaseError as error:
+                logger.warning(
+                    "Could not keep %d model answer(s) (a re-run would pay for them): %s",
+                    len(batch),
+                    error,
+                )
+                return
+            self.kept += len(batch)
 
     async def _kept_before(self) -> dict[str, kept_outputs.KeptRow]:
         async with self._loading:
