@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from memoir_ai.errors import ConfigurationError, ValidationError
+from memoir_ai.errors import ConfigurationError, QueryError, ValidationError
 from memoir_ai.llm import prompts
 from memoir_ai.query.answer import AnswerPrompt, ask_for_answer
 
@@ -128,7 +128,11 @@ class FlatBaseline:
         self._index = _Index([chunk.content for chunk in self.chunks])
 
     def fit(self, question: str, budget: int) -> tuple[list[CorpusChunk], str, int]:
-        """The ranked chunks that fit ``budget`` together, with the prompt and its tokens."""
+        """The ranked chunks that fit ``budget`` together, with the prompt and its tokens.
+
+        Raises:
+            QueryError: chunks match the question but not even the best fits ``budget``.
+        """
         prompt = AnswerPrompt(question, self.counter)
         kept: list[CorpusChunk] = []
         sources: set[str] = set()
@@ -150,8 +154,17 @@ class FlatBaseline:
         while True:
             text, tokens = self._render(prompt, kept)
             if tokens <= budget or not kept:
-                return kept, text, tokens
+                break
             kept.pop()
+        if not kept and ranked:
+            best = ranked[0][0]
+            _, alone = self._render(prompt, [best])
+            raise QueryError(
+                f"Nothing fits the budget of {budget} tokens: the prompt without chunks takes "
+                f"{prompt.base_tokens} tokens, and with the best-ranked chunk {alone}.",
+                remedy=f"use --budget {alone} or more.",
+            )
+        return kept, text, tokens
 
     def _render(self, prompt: AnswerPrompt, kept: Sequence[CorpusChunk]) -> tuple[str, int]:
         shown = [prompts.AnswerChunk(chunk.id, chunk.content) for chunk in kept]
@@ -164,6 +177,7 @@ class FlatBaseline:
 
         Raises:
             LLMCallError: the answer call failed for good (its record is attached).
+            QueryError: not even the best-ranked chunk fits ``budget``.
         """
         import asyncio
 

@@ -205,7 +205,10 @@ async def _tree_reading(
         result = await memoir.query(
             question.question, strategy, max_token_budget=budget, limit=limit, wording=wording
         )
-    except NoResultsError:
+    except NoResultsError as error:
+        if any(path.reason == "over_budget" for path in error.dropped_paths):
+            # Chunks were found but none fitted: the budget failed, not the memory.
+            return Reading("error", error=str(error), latency_seconds=time.perf_counter() - started)
         return Reading("nothing_found", latency_seconds=time.perf_counter() - started)
     except (QueryError, LLMError, ValidationError) as error:  # this question's own failure
         return Reading("error", error=str(error), latency_seconds=time.perf_counter() - started)
@@ -231,6 +234,8 @@ async def _flat_reading(
         answered = await flat.answer(question.question, budget)
     except LLMCallError as error:
         await asyncio.to_thread(_record, memoir, [error.record], None)
+        return Reading("error", error=str(error), latency_seconds=time.perf_counter() - started)
+    except QueryError as error:  # not even the best-ranked chunk fits the budget
         return Reading("error", error=str(error), latency_seconds=time.perf_counter() - started)
     if answered.answer is None or answered.record is None:
         return Reading("nothing_found", latency_seconds=time.perf_counter() - started)

@@ -273,3 +273,21 @@ def test_a_question_the_query_refuses_is_an_error_and_the_run_goes_on(
     assert refused.answer_containment == 0.0  # unanswerable, and not answered "not in memory"
     assert answered.outcome == "answered"
     assert report.strategy("one_shot").errors == 1
+
+
+def test_a_budget_no_chunk_fits_is_an_error_never_a_right_not_in_memory(
+    tiny: tuple[MemoirAI, RuleModel, dict],
+) -> None:
+    memoir, _, _ = tiny
+    dataset = parse_dataset(DATASET, name="tiny")
+    with memoir:
+        report = evaluate_sync(
+            memoir, dataset, strategies=["one_shot"], baseline=True, max_token_budget=60
+        )
+    for name in ("one_shot", "bm25"):
+        results = {result.id: result for result in report.strategy(name).results}
+        for question in ("q1", "q2", "q4"):  # chunks match them: only the budget is in the way
+            assert results[question].outcome == "error", (name, question)
+            assert "budget" in (results[question].error or "").lower()
+            assert results[question].answer_containment in (0.0, None)
+        assert report.strategy(name).errors >= 3
