@@ -21,8 +21,9 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
 from mcp.server.mcpserver import MCPServer, ResourceSecurity
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ValidationError as PydanticValidationError
 
 from memoir_ai import __version__
 from memoir_ai.errors import MemoirAIError, ValidationError
@@ -71,9 +72,49 @@ async def _in_thread(function: Callable[[], _T]) -> _T:
     return await anyio.to_thread.run_sync(function)
 
 
+class MemoirMCPServer(MCPServer[Any]):
+    """The SDK's server, with arguments checked as the tools' own errors are reported.
+
+    The SDK reports arguments that fail its schema check as pydantic's many-line
+    text and lets unknown arguments through; here both are one line with the fix,
+    like every other refusal, and nothing runs.
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Call tool ``name`` after refusing arguments it does not take."""
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            taken = tuple(tool.parameters.get("properties", {}))
+            unknown = sorted(set(arguments) - set(taken))
+            if unknown:
+                return _failure(
+                    ValidationError(
+                        f"{name} takes no argument {', '.join(map(repr, unknown))}.",
+                        remedy=f"call {name} with its own arguments: {', '.join(taken)}.",
+                    )
+                )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            cause = error.__cause__
+            if not isinstance(cause, PydanticValidationError):
+                raise
+            problems = "; ".join(
+                f"{'.'.join(map(str, item['loc'])) or 'arguments'}: {item['msg']}"
+                for item in cause.errors(include_url=False)
+            )
+            return _failure(
+                ValidationError(
+                    f"Invalid arguments for {name}: {problems}.",
+                    remedy=f"call {name} with arguments of the types its input schema gives "
+                    "(tools/list).",
+                )
+            )
+
+
 def build_server(memoir: MemoirAI) -> MCPServer[Any]:
     """The MCP server over ``memoir``: ten tools and three resources (module docstring)."""
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = MemoirMCPServer(
         "memoir-ai",
         instructions=INSTRUCTIONS,
         version=__version__,

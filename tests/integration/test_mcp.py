@@ -177,6 +177,21 @@ async def _scenario(session: ClientSession, url: str) -> None:
             await session.call_tool("delete_source", {"source_id": "nope", "confirm": True}),
             "nope",
         )
+        # Arguments the input schema refuses, or that no tool takes: one line, nothing run.
+        _refused(
+            await session.call_tool("query", {"question": "Moon?", "strategy": "bad"}),
+            "strategy",
+            "Invalid arguments for query",
+        )
+        _refused(await session.call_tool("get_chunk", {"chunk_id": "abc"}), "chunk_id")
+        _refused(await session.call_tool("ingest_text", {"source_id": "c"}), "text")
+        _refused(
+            await session.call_tool(
+                "ingest_text", {"text": "Words.", "source_id": "c", "bogus": 1}
+            ),
+            "'bogus'",
+            "source_id",
+        )
         assert [s.source_id for s in memoir.list_sources()] == [SOURCE_ID, "b"]
 
         deleted = _ok(
