@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 __all__ = ["ErrorBody", "Health", "IngestRequest", "QueryRequest"]
 
@@ -17,7 +17,8 @@ Strategy = Literal["one_shot", "wide_branch", "zoom_in", "branch_out"]
 
 
 class _Request(BaseModel):
-    # An unknown field is a typo worth a 400, never silently ignored.
+    # An unknown field is a typo worth a 400, never silently ignored; a yes/no field takes
+    # JSON true or false only (StrictBool: "yes" or 1 does not confirm a replacement).
     model_config = ConfigDict(extra="forbid")
 
 
@@ -37,7 +38,7 @@ class IngestRequest(_Request):
         description="The source's description put into every prompt about it (at most 300 "
         "tokens); by default the model writes one.",
     )
-    replace: bool = Field(
+    replace: StrictBool = Field(
         default=False,
         description="Must be true to replace different text stored under source_id; without "
         "it such a request is refused with 409 and nothing changes.",
@@ -63,7 +64,7 @@ class QueryRequest(_Request):
     max_token_budget: int | None = Field(
         default=None, description="The most tokens the answer prompt may hold (server default)."
     )
-    use_rankings: bool = Field(
+    use_rankings: StrictBool = Field(
         default=True, description="Prune the least relevant paths first (else the last ones)."
     )
     limit: int = Field(default=10, description="The most chunks read from each chosen leaf.")

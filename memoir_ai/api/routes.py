@@ -9,7 +9,7 @@ rest of the path (``DELETE /api/sources/notes/2024-06.md?confirm=true``), with
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
@@ -99,13 +99,16 @@ def get_source(source_id: SourceId, memoir: MemoirDep) -> SourceSummary:
 def delete_source(
     source_id: SourceId,
     memoir: MemoirDep,
-    confirm: Annotated[bool, Query(description="Must be true: deleting cannot be undone.")] = False,
+    confirm: Annotated[
+        Literal["true", "false"],
+        Query(description="Must be true: deleting cannot be undone."),
+    ] = "false",
 ) -> SourceDeleted:
     """Delete a source with its chunks, its helper, and categories left empty.
 
     Nothing is deleted without ``?confirm=true``.
     """
-    if not confirm:
+    if confirm != "true":
         raise ValidationError(
             f"Deleting source {source_id!r} needs confirm=true: it cannot be undone, and "
             "nothing was deleted.",

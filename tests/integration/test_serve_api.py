@@ -71,6 +71,15 @@ def test_every_endpoint(client: httpx.Client, database_url: str) -> None:
         409,
         '"replace": true',
     )
+    # Only JSON true confirms a replacement: "yes" or 1 is a 400 and replaces nothing.
+    for loose in ("yes", 1, "true"):
+        _error(
+            client.post(
+                "/api/sources", json={"text": "Other words.", "source_id": "b", "replace": loose}
+            ),
+            400,
+            "replace",
+        )
 
     answered = client.post(
         "/api/query",
@@ -131,6 +140,8 @@ def test_every_endpoint(client: httpx.Client, database_url: str) -> None:
 
         # Deleting needs ?confirm=true; an id with slashes is the rest of the path.
         _error(client.delete(f"/api/sources/{MOON_PATH}"), 400, "confirm=true")
+        for loose in ("yes", "1", "True", "on"):  # only confirm=true deletes
+            _error(client.delete(f"/api/sources/{MOON_PATH}", params={"confirm": loose}), 400)
         assert len(memoir.list_sources()) == 2
         deleted = client.delete(f"/api/sources/{MOON_PATH}", params={"confirm": "true"})
         assert deleted.status_code == 200, deleted.text
