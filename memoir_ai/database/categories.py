@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from memoir_ai.database.models import Category, CategoryLimit, Chunk
 from memoir_ai.results import CategoryNode, CategoryTree
@@ -35,6 +35,7 @@ __all__ = [
     "category_paths",
     "children_of",
     "ensure_category_limits",
+    "holding_chunks",
     "insert_categories",
     "load_categories",
     "load_category_tree",
@@ -102,6 +103,30 @@ def children_of(session: Session, parent_ids: Sequence[int]) -> dict[int, list[C
         if row.parent_id is not None:
             found[row.parent_id].append(row)
     return found
+
+
+def holding_chunks(
+    session: Session, category_ids: Sequence[int], level: int, depth: int
+) -> set[int]:
+    """Those of ``category_ids`` (all at ``level``) with at least one chunk filed below them.
+
+    Chunks sit on leaves at ``depth``; a category is reached from its leaves by
+    ``depth - level`` parent steps, each an indexed join, and ``EXISTS`` stops at
+    the first chunk found.
+    """
+    if not category_ids:
+        return set()
+    top = aliased(Category)
+    if level >= depth:
+        below = select(Chunk.id).where(Chunk.category_id == top.id)
+    else:
+        chain = [aliased(Category) for _ in range(depth - level)]  # level + 1 .. depth
+        below = select(Chunk.id).join(chain[-1], Chunk.category_id == chain[-1].id)
+        for upper, lower in reversed(list(zip(chain, chain[1:], strict=False))):
+            below = below.join(upper, lower.parent_id == upper.id)  # one step up from lower
+        below = below.where(chain[0].parent_id == top.id)
+    statement = select(top.id).where(top.id.in_(sorted(set(category_ids))), below.exists())
+    return set(session.scalars(statement))
 
 
 def category_paths(categories: Sequence[CategoryRow]) -> dict[int, tuple[str, ...]]:

@@ -421,7 +421,8 @@ def _nothing_found(
 ) -> NoResultsError:
     if not dropped:
         return NoResultsError(
-            "The memory holds no category yet, so there is nothing to answer from.",
+            "The memory holds no chunk yet (no category, or only empty ones), so there is "
+            "nothing to answer from.",
             dropped_paths=(),
             remedy=f"file some text first ({wording.ingest}).",
         )

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from memoir_ai.database.categories import CategoryRow, categories_at_level, children_of
+from memoir_ai.database.categories import (
+    CategoryRow,
+    categories_at_level,
+    children_of,
+    holding_chunks,
+)
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.helpers import helpers_of_sources, helpers_under
 from memoir_ai.results import StoredHelper
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["DatabaseTreeReader"]
 
@@ -39,18 +47,40 @@ class DatabaseTreeReader:
         return self.database.run(lambda session: function(session, *args), doing=doing)
 
     async def roots(self) -> list[CategoryRow]:
-        """The level-1 categories, by id."""
+        """The level-1 categories with chunks below them, by id."""
         found: list[CategoryRow] = await self.in_thread(
-            self._read, "reading the level-1 categories", categories_at_level, 1
+            self._read, "reading the level-1 categories", self._roots
         )
         return found
 
     async def children(self, parent_ids: Sequence[int]) -> dict[int, list[CategoryRow]]:
-        """The children of every parent, in one read."""
+        """The children of every parent that hold chunks below them, in one read."""
         found: dict[int, list[CategoryRow]] = await self.in_thread(
-            self._read, "reading the candidate categories", children_of, parent_ids
+            self._read, "reading the candidate categories", self._children, parent_ids
         )
         return found
+
+    # A category with no chunk below it (left empty by a correction until
+    # `memoir category delete-empty`) is never a candidate: choosing it could
+    # only lead to an empty leaf.
+
+    def _roots(self, session: Session) -> list[CategoryRow]:
+        rows = categories_at_level(session, 1)
+        keep = holding_chunks(session, [row.id for row in rows], 1, self.depth)
+        return [row for row in rows if row.id in keep]
+
+    def _children(
+        self, session: Session, parent_ids: Sequence[int]
+    ) -> dict[int, list[CategoryRow]]:
+        found = children_of(session, parent_ids)
+        by_level: dict[int, list[int]] = {}
+        for rows in found.values():
+            for row in rows:
+                by_level.setdefault(row.level, []).append(row.id)
+        keep: set[int] = set()
+        for level, ids in by_level.items():
+            keep |= holding_chunks(session, ids, level, self.depth)
+        return {parent: [row for row in rows if row.id in keep] for parent, rows in found.items()}
 
     async def helpers(self, parent_ids: Sequence[int], level: int) -> dict[int, list[str]]:
         """The helpers of the sources with chunks under each parent (at ``level``), in one read."""

@@ -28,7 +28,7 @@ def _sql_path(url: str, chunk_id: int) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
-def test_citations_follow_the_corrections_and_an_emptied_leaf_is_dropped(
+def test_citations_follow_the_corrections_and_an_emptied_leaf_is_never_offered(
     sqlite_url: str,
 ) -> None:
     url = sqlite_url
@@ -46,5 +46,10 @@ def test_citations_follow_the_corrections_and_an_emptied_leaf_is_dropped(
         app, ["--db", url, "query", "Jupiter?", "-s", "wide_branch", "--trace"]
     )
     assert traced.exit_code == 0, traced.output
-    jupiter = next(line for line in traced.stdout.splitlines() if "── Jupiter" in line)
-    assert "→ dropped (empty leaf)" in jupiter
+    # The leaf the move emptied is not a candidate any more: the walk cannot end there.
+    assert "── Jupiter" not in traced.stdout and "── Dough" in traced.stdout
+    with MemoirAI(database_url=url) as memoir:
+        trace = memoir.query_sync("Jupiter?", strategy="wide_branch").trace
+    assert trace is not None
+    offered = {name for level in trace.levels for step in level.steps for name in step.candidates}
+    assert offered and "Jupiter" not in offered
