@@ -344,7 +344,7 @@ def _check_positive(name: str, value: object, example: str) -> None:
 
 
 def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusChunk]) -> list[str]:
-    """Refuse evidence from unknown sources; warn of quotes no single stored chunk holds."""
+    """Refuse evidence from unknown sources or quoting text they lack; warn of split quotes."""
     texts: dict[str, list[str]] = {}
     for chunk in chunks:
         texts.setdefault(chunk.source_id, []).append(normalized(chunk.content))
@@ -367,6 +367,29 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
             f"The dataset names evidence sources the memory does not hold ({shown}{more}).",
             remedy="use the source ids the memory holds (memoir sources lists them; e.g. "
             f"{stored or 'none: ingest the corpus first'}), or ingest the missing sources.",
+        )
+    # A source's chunks, in order, cover its text: a quote found nowhere in them is a typo
+    # (refused), one found only across two chunks can never be read whole (a warning).
+    raw: dict[str, list[str]] = {}
+    for chunk in chunks:
+        raw.setdefault(chunk.source_id, []).append(chunk.content)
+    whole = {source: normalized("".join(parts)) for source, parts in raw.items()}
+    absent = [
+        (question.id, item)
+        for question in questions
+        for item in question.evidence
+        if normalized(item.quote) not in whole[item.source_id]
+    ]
+    if absent:
+        shown = "; ".join(
+            f"question {question_id}: {item.quote!r} in {item.source_id!r}"
+            for question_id, item in absent[:5]
+        )
+        more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+        raise ValidationError(
+            f"The dataset quotes text its evidence sources do not hold ({shown}{more}).",
+            remedy="copy each quote from its source as stored (memoir sources chunks SOURCE_ID "
+            "shows the text), or name the source that holds it.",
         )
     warnings = []
     for question in questions:

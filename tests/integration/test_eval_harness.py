@@ -242,20 +242,25 @@ def test_evidence_from_a_source_the_memory_lacks_is_refused_before_any_call(
     assert not rules.calls
 
 
-def test_a_quote_no_single_chunk_holds_is_a_warning_and_scores_zero(
+def test_a_quote_its_source_does_not_hold_anywhere_is_refused_before_any_call(
     tiny: tuple[MemoirAI, RuleModel, dict],
 ) -> None:
-    memoir, _, _ = tiny
+    from memoir_ai.errors import ValidationError
+
+    memoir, rules, _ = tiny
     dataset = parse_dataset(
         [
-            '{"id": "x", "question": "apple?", "evidence": [{"source_id": "a.txt", '
-            '"quote": "autumn. Boats sail"}]}'
+            '{"id": "ok", "question": "Apples?", '
+            '"evidence": [{"source_id": "a.txt", "quote": "apple harvest"}]}',
+            '{"id": "typo", "question": "Boats?", '
+            '"evidence": [{"source_id": "b.txt", "quote": "ferry leaves at midnight"}]}',
         ]
     )
-    with memoir:
-        report = evaluate_sync(memoir, dataset, strategies=["one_shot"], baseline=False)
-    assert any("autumn. Boats sail" in warning for warning in report.warnings)
-    assert report.strategy("one_shot").evidence_recall == 0.0
+    with memoir, pytest.raises(ValidationError, match="ferry leaves at midnight") as raised:
+        evaluate_sync(memoir, dataset)
+    assert "question typo" in raised.value.message and "apple" not in raised.value.message
+    assert raised.value.remedy
+    assert not rules.calls
 
 
 def test_a_question_the_query_refuses_is_an_error_and_the_run_goes_on(

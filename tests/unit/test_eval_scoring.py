@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from memoir_ai.errors import ValidationError
@@ -210,3 +212,29 @@ def test_prices_come_from_litellms_bundled_map_and_unknown_is_none() -> None:
     for unpriced in ("offline", "ollama:llama3.2", "openai-compatible:qwen2.5-3b", "nope:x"):
         assert price_of(unpriced) is None
         assert price_note(unpriced)
+
+
+def test_a_quote_split_across_chunks_warns_and_one_in_no_chunk_is_refused() -> None:
+    from memoir_ai.database.corpus import CorpusChunk
+    from memoir_ai.errors import ValidationError
+    from memoir_ai.evaluation.dataset import parse_dataset
+    from memoir_ai.evaluation.runner import _check_evidence
+
+    chunks = [
+        CorpusChunk(1, "s.txt", "Apples ripen in the orchard. ", 6),
+        CorpusChunk(2, "s.txt", "The apple harvest is in autumn.", 7),
+    ]
+
+    def dataset(quote: str) -> Any:
+        line = (
+            '{"id": "q", "question": "Apples?", '
+            f'"evidence": [{{"source_id": "s.txt", "quote": "{quote}"}}]}}'
+        )
+        return parse_dataset([line]).questions
+
+    assert _check_evidence(dataset("harvest is in autumn"), chunks) == []
+    (warning,) = _check_evidence(dataset("orchard. The apple"), chunks)
+    assert "no single chunk" in warning and "question q" in warning
+    with pytest.raises(ValidationError, match="harvest is in winter") as raised:
+        _check_evidence(dataset("harvest is in winter"), chunks)
+    assert "question q" in raised.value.message and raised.value.remedy
