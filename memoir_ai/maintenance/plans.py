@@ -237,7 +237,8 @@ def delete_empty(tree: Tree) -> Transition | None:
     tops = [row for row in empty if row.parent_id is None or tree.total(row.parent_id) > 0]
     named = "; ".join(tree.label(row.id) for row in sorted(tops, key=lambda r: r.id))
     noun = "category" if len(empty) == 1 else "categories"
-    change.summary = f"Deleted {len(empty)} empty {noun}: {named}."
+    below = "" if len(tops) == len(empty) else " with everything below"
+    change.summary = f"Deleted {len(empty)} empty {noun}: {named}{below}."
     return change
 
 

@@ -75,6 +75,10 @@ def test_every_operation_keeps_the_rules_and_undo_restores_the_rows(database_url
         assert "Left empty: Cooking > Bread > Dough" in refiled.summary
         deleted = memoir.delete_empty_categories()
         assert deleted is not None and memoir.delete_empty_categories() is None
+        # Counts every category deleted; names the tops of the emptied subtrees.
+        gone = {c.id for c in deleted.before.categories} - {c.id for c in deleted.after.categories}
+        assert deleted.summary.startswith(f"Deleted {len(gone)} empty")
+        assert "Cooking" in deleted.summary and "with everything below" in deleted.summary
 
     # The independent measure: what the database holds now.
     names = {(name, level) for _, name, level, _ in snapshot(url)[0]}
