@@ -14,7 +14,7 @@ from memoir_ai.database.models import Base, Category, CategoryLimit, Chunk, Cont
 MARIADB_CONSTRAINT_FAILED = 4025  # MariaDB's CHECK failure, an OperationalError in PyMySQL
 
 # The newest revision and its tables: a new migration must update both, on purpose.
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
 HEAD = REVISIONS[-1]
 
 TABLES_AT_HEAD = {

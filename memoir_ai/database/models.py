@@ -110,6 +110,10 @@ MYSQL_TABLE_OPTIONS = {
     "mysql_collate": "utf8mb4_bin",
 }
 
+# Chunk and category ids are cited and linked to: a deleted one must never come back.
+# Sequences never reuse a value; SQLite needs AUTOINCREMENT for that (revision 0008).
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> dt.datetime:
     """The current time as a timezone-aware UTC datetime."""
@@ -205,7 +209,7 @@ class Category(TimestampMixin, Base):
         # Serves lookups by parent_id and backs the composite foreign key (InnoDB needs one).
         Index(None, "parent_id", "parent_level"),
         Index(None, "level"),
-        MYSQL_TABLE_OPTIONS,
+        {**MYSQL_TABLE_OPTIONS, **NEVER_REUSED_IDS},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -262,7 +266,7 @@ class Chunk(TimestampMixin, Base):
         Index(None, "created_at"),
         # A leaf is read in its order, WHERE category_id = ? ORDER BY created_at, id (0004).
         Index(None, "category_id", "created_at", "id"),
-        MYSQL_TABLE_OPTIONS,
+        {**MYSQL_TABLE_OPTIONS, **NEVER_REUSED_IDS},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

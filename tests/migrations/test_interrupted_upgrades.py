@@ -25,6 +25,9 @@ from tests._schema_tools import HEAD, REVISIONS, config_for
 
 pytestmark = pytest.mark.slow
 
+# Revisions that change only SQLite's tables (0008: AUTOINCREMENT ids); a no-op elsewhere.
+SQLITE_ONLY = {"0008"}
+
 KILLER = """
 import os, signal, sys
 from sqlalchemy import event
@@ -84,6 +87,9 @@ def test_an_upgrade_killed_at_every_ddl_statement_is_repaired_by_init(
         counted = _upgrade_in_a_process(database_url, revision, 0)
         assert counted.returncode == 0, counted.stderr
         statements = int(counted.stdout.split()[-1])
+        if revision in SQLITE_ONLY and backend != "sqlite":
+            assert statements == 0  # nothing to interrupt
+            continue
         assert statements >= 1
         for kill_after in range(1, statements + 1):
             with MigrationManager(config_for(database_url)) as manager:
@@ -106,7 +112,8 @@ def test_an_upgrade_killed_at_every_ddl_statement_is_repaired_by_init(
             assert report.is_valid, (revision, kill_after, report.problems)
             assert report.current_revision == HEAD
 
-    assert {revision for revision, _, _ in outcomes} == set(REVISIONS)
+    expected = set(REVISIONS) if backend == "sqlite" else set(REVISIONS) - SQLITE_ONLY
+    assert {revision for revision, _, _ in outcomes} == expected
     if backend == "mysql":  # the kills really did leave half-made revisions behind
         half_made = [outcome for outcome in outcomes if outcome[2] != "clean"]
         assert len(half_made) >= len(outcomes) // 2, outcomes

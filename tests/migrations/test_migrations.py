@@ -49,6 +49,7 @@ def test_migrations_ship_inside_the_package() -> None:
         "0005_remembered_output_modes.py",
         "0006_category_changes.py",
         "0007_kept_outputs_and_call_notes.py",
+        "0008_sqlite_autoincrement_ids.py",
     ]
 
 

@@ -7,4 +7,4 @@ table, and the newest revision in ``versions/``. A test compares
 """
 
 VERSION_TABLE = "memoir_alembic_version"
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
