@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from memoir_ai.cli.main import app
 from memoir_ai.database.migration_manager import MigrationManager
-from memoir_ai.database.models import Source
+from memoir_ai.database.models import CategoryChange, Source, utcnow
 from tests._schema_tools import config_for, insert_tree, plain_engine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -83,14 +83,28 @@ def test_a_database_upgraded_with_rows_stops_reusing_ids(tmp_path: Path) -> None
             connection.execute(
                 insert(Source.__table__).values(source_id="book-1", content_hash="0" * 64)
             )
+            # A delete-empty before the upgrade removed category 40, the history still names it.
+            gone = {"id": 40, "name": "Gone", "level": 1, "parent_id": None, "path": ["Gone"]}
+            connection.execute(
+                insert(CategoryChange.__table__).values(
+                    operation="delete_empty",
+                    front_door="cli",
+                    summary="Deleted 1 empty category",
+                    before={"categories": [gone], "chunks": []},
+                    after={"categories": [], "chunks": []},
+                    created_at=utcnow(),
+                )
+            )
     finally:
         engine.dispose()
     rows_before = _ids(database)
+    assert max(rows_before[1]) < 40
 
     _memoir(database, "db", "init")
 
     assert _ids(database) == rows_before
     with sqlite3.connect(database) as connection:
         sequence = dict(connection.execute("SELECT name, seq FROM sqlite_sequence"))
-    assert sequence == {"chunks": max(rows_before[0]), "categories": max(rows_before[1])}
+    assert sequence == {"chunks": max(rows_before[0]), "categories": 40}
     _delete_then_ingest(database, "book-1")
+    assert min(_ids(database)[1]) > 40

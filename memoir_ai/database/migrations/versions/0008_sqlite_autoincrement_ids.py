@@ -18,13 +18,16 @@ new table from the stored ``CREATE TABLE`` text with the id column changed,
 copy every row (the generated ``parent_key`` is computed again), drop the
 old table, rename the new one, recreate its indexes from their stored text,
 check the foreign keys, commit, foreign keys back on. Copying the rows with
-their ids seeds ``sqlite_sequence`` with the largest id present. A kill part
+their ids seeds ``sqlite_sequence`` with the largest id present; it is raised
+to the largest id the change history (``category_changes``) names, so that
+ids deleted by ``delete-empty`` before this revision are not reused either. A kill part
 way rolls the whole transaction back; a table already rebuilt is left alone,
 so running the revision again is safe.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -231,12 +234,58 @@ def _rebuild(table: str, change: str) -> None:
         op.execute(index_sql)
 
 
+def _ids_in_history() -> dict[str, int]:
+    """The highest category and chunk ids the change history names (deleted ones included)."""
+    highest = dict.fromkeys(TABLES, 0)
+
+    def note(table: str, value: object) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            highest[table] = max(highest[table], value)
+
+    rows = op.get_bind().execute(text("SELECT before, after FROM category_changes"))
+    for row in rows:
+        for document in row:
+            state = json.loads(document) if isinstance(document, str) else document
+            if not isinstance(state, dict):
+                continue
+            for category in state.get("categories") or []:
+                if isinstance(category, dict):
+                    note("categories", category.get("id"))
+                    note("categories", category.get("parent_id"))
+            for chunk in state.get("chunks") or []:
+                if isinstance(chunk, dict):
+                    note("chunks", chunk.get("chunk_id"))
+                    note("categories", chunk.get("category_id"))
+    return highest
+
+
+def _seed_sequence(table: str, seq: int) -> None:
+    """Make the next id of ``table`` larger than ``seq`` (copying the rows gave max(id))."""
+    values = {"name": table, "seq": seq}
+    op.execute(
+        text(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT :name, :seq WHERE NOT EXISTS "
+            "(SELECT 1 FROM sqlite_sequence WHERE name = :name)"
+        ).bindparams(**values)
+    )
+    op.execute(
+        text("UPDATE sqlite_sequence SET seq = :seq WHERE name = :name AND seq < :seq").bindparams(
+            **values
+        )
+    )
+
+
 def _rebuild_all(change: str) -> None:
     if op.get_context().dialect.name != "sqlite":
         return
     with _foreign_keys_off():
         for table in TABLES if change == "add" else reversed(TABLES):
             _rebuild(table, change)
+        if change == "add" and _live():
+            # Ids deleted before this revision but named by the history are not handed out either.
+            for table, seq in _ids_in_history().items():
+                if seq:
+                    _seed_sequence(table, seq)
 
 
 def upgrade() -> None:
