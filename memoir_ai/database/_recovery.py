@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import Connection, MetaData, Table, func, select, table
+from sqlalchemy import Connection, MetaData, Table, func, select, table, text
 
 from memoir_ai.database._ownership import Ownership, classify_tables
 from memoir_ai.database._schema_compare import schema_differences
@@ -134,11 +134,31 @@ def diagnose(
     if location.revisions:
         if recorded in location.revisions:
             return Diagnosis("consistent", recorded)
-        return Diagnosis("misstamped", recorded, schema_revision=location.revisions[0])
+        return Diagnosis("misstamped", recorded, schema_revision=_newest(connection, location))
     if location.interrupted is not None:
         start, end = location.interrupted
         return Diagnosis("interrupted", recorded, start, end, location.leftovers)
     return Diagnosis("unrecognised", recorded)
+
+
+# Revisions that change no name, only how SQLite defines its tables (0008: AUTOINCREMENT ids).
+SQLITE_DEFINITION_ONLY = frozenset({"0008"})
+
+
+def _newest(connection: Connection, location: Location) -> str | None:
+    """The newest revision whose schema the database holds (several can change no name).
+
+    On SQLite, 0008 counts only if ``chunks`` has AUTOINCREMENT: a schema stamped past
+    it without the rebuild would reuse deleted ids for good.
+    """
+    candidates = list(location.revisions)
+    if connection.dialect.name == "sqlite":
+        definition = connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'chunks'")
+        ).scalar()
+        if "AUTOINCREMENT" not in str(definition or "").upper():
+            candidates = [r for r in candidates if r not in SQLITE_DEFINITION_ONLY] or candidates
+    return candidates[-1]
 
 
 def _matches(connection: Connection, owned: frozenset[str], head: Shape) -> bool:

@@ -108,3 +108,20 @@ def test_a_database_upgraded_with_rows_stops_reusing_ids(tmp_path: Path) -> None
     assert sequence == {"chunks": max(rows_before[0]), "categories": 40}
     _delete_then_ingest(database, "book-1")
     assert min(_ids(database)[1]) > 40
+
+
+def test_a_mis_stamped_database_without_autoincrement_is_repaired_through_0008(
+    tmp_path: Path,
+) -> None:
+    """0007 and 0008 hold the same names: only the id column tells them apart on SQLite."""
+    database = tmp_path / "stamped.db"
+    with MigrationManager(config_for(f"sqlite:///{database}")) as manager:
+        manager.upgrade("0007")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE memoir_alembic_version SET version_num = '0001'")
+
+    _memoir(database, "db", "upgrade")
+
+    with sqlite3.connect(database) as connection:
+        tables = dict(connection.execute("SELECT name, sql FROM sqlite_master WHERE type='table'"))
+    assert "AUTOINCREMENT" in tables["chunks"] and "AUTOINCREMENT" in tables["categories"]
