@@ -18,11 +18,12 @@ new table from the stored ``CREATE TABLE`` text with the id column changed,
 copy every row (the generated ``parent_key`` is computed again), drop the
 old table, rename the new one, recreate its indexes from their stored text,
 check the foreign keys, commit, foreign keys back on. Copying the rows with
-their ids seeds ``sqlite_sequence`` with the largest id present; it is raised
-to the largest id the change history (``category_changes``) names, so that
-ids deleted by ``delete-empty`` before this revision are not reused either. A kill part
-way rolls the whole transaction back; a table already rebuilt is left alone,
-so running the revision again is safe.
+their ids seeds ``sqlite_sequence`` with the largest id present; it is
+raised to the largest id the change history (``category_changes``) names, so
+that ids deleted by ``delete-empty`` before this revision are not reused
+either. A kill part way rolls the whole transaction back; a table already
+rebuilt is left alone, so running the revision again is safe. Downgrading
+rebuilds the plain tables the same way (``sqlite_sequence`` stays, empty).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from contextlib import contextmanager
 
 from alembic import op
 from sqlalchemy import text
+
+from memoir_ai.errors import MigrationError
 
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
@@ -117,6 +120,14 @@ FROZEN_COLUMNS = {
 }
 
 
+def _unexpected(table: str, sql: str) -> MigrationError:
+    return MigrationError(
+        f"Table {table} is not defined as memoir-ai made it, so revision 0008 cannot "
+        f"rebuild it: {sql}",
+        remedy="run `memoir db validate` to see how it differs; nothing was changed.",
+    )
+
+
 def _primary_key(table: str) -> str:
     return f"\n\tCONSTRAINT pk_{table} PRIMARY KEY (id), "
 
@@ -126,7 +137,7 @@ def _with_autoincrement(table: str, sql: str) -> str | None:
     if AUTOINCREMENT_ID in sql:
         return None
     if sql.count(PLAIN_ID) != 1 or sql.count(_primary_key(table)) != 1:
-        raise RuntimeError(f"unexpected definition of table {table}: {sql}")
+        raise _unexpected(table, sql)
     return sql.replace(PLAIN_ID, AUTOINCREMENT_ID).replace(_primary_key(table), "")
 
 
@@ -142,7 +153,7 @@ def _without_autoincrement(table: str, sql: str) -> str | None:
 def _renamed(table: str, sql: str) -> str:
     pattern = rf'^CREATE TABLE\s+"?{table}"?\s*\('
     if not re.match(pattern, sql):
-        raise RuntimeError(f"unexpected definition of table {table}: {sql}")
+        raise _unexpected(table, sql)
     return re.sub(pattern, f"CREATE TABLE {NEW_PREFIX}{table} (", sql, count=1)
 
 
@@ -185,7 +196,11 @@ def _foreign_keys_off() -> Iterator[None]:
         if live:
             problems = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if problems:
-                raise RuntimeError(f"foreign keys broken by the rebuild: {problems}")
+                raise MigrationError(
+                    f"Rebuilding the tables with AUTOINCREMENT would break foreign keys: "
+                    f"{problems}; nothing was changed.",
+                    remedy="run `memoir db validate`, fix the rows named, then upgrade again.",
+                )
         op.execute("RELEASE memoir_0008")
     except BaseException:
         if driver is not None:
