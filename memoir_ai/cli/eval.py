@@ -9,6 +9,7 @@ page with a chart per metric. The work is :func:`memoir_ai.evaluation.evaluate`.
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 __all__ = ["eval_command"]
 
 
+class Scored(enum.StrEnum):
+    """What ``--strategy`` may name: a query strategy, or ``bm25`` (the baseline alone)."""
+
+    ONE_SHOT = "one_shot"
+    WIDE_BRANCH = "wide_branch"
+    ZOOM_IN = "zoom_in"
+    BRANCH_OUT = "branch_out"
+    BM25 = "bm25"
+
+
 def eval_command(
     ctx: typer.Context,
     dataset: Annotated[
@@ -36,13 +47,14 @@ def eval_command(
         ),
     ],
     strategies: Annotated[
-        list[Strategy] | None,
+        list[Scored] | None,
         typer.Option(
             "--strategy",
             "-s",
             metavar="STRATEGY",
             help="one_shot, wide_branch, zoom_in or branch_out; repeat for several "
-            "(default: all four).",
+            "(default: all four). The BM25 baseline is always beside them; "
+            "-s bm25 alone scores only the baseline.",
             show_default=False,
         ),
     ] = None,
@@ -96,7 +108,17 @@ def eval_command(
             f"There is no folder {str(html.parent)!r} to write the HTML report in.",
             remedy="give --html a path in a folder that exists.",
         )
-    chosen = [strategy.value for strategy in strategies or list(Strategy)]
+    named = [strategy.value for strategy in strategies or ()]
+    if no_baseline and Scored.BM25 in named:
+        from memoir_ai.errors import ValidationError
+
+        raise ValidationError(
+            "--strategy bm25 asks for the baseline that --no-baseline leaves out.",
+            remedy="give one of them.",
+        )
+    chosen = [name for name in named if name != Scored.BM25]
+    if not named:
+        chosen = [strategy.value for strategy in Strategy]
 
     def progress(name: str, done: int, total: int) -> None:
         if done == total:

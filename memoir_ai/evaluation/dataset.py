@@ -13,11 +13,13 @@ One JSON object a line (blank lines and lines starting with ``#`` are skipped)::
   a two-source question. No evidence (absent or ``[]``) makes the question
   *unanswerable*: the right outcome is "not in memory".
 - ``answer_keywords`` (optional; also read as ``keywords`` or
-  ``expected_keywords``): words or phrases a right answer contains.
+  ``expected_keywords``): words or phrases a right answer contains; a single
+  string is one keyword.
 - ``id`` (optional): a name for the question; ``line-N`` by default.
 
-Other fields are kept out of the questions and named in one warning each, so
-a misspelt field is seen rather than silently lost.
+A UTF-8 byte-order mark at the start of the file is allowed. Other fields
+are kept out of the questions and named in one warning each, so a misspelt
+field is seen rather than silently lost.
 
 Nothing here touches the database or a model.
 """
@@ -25,8 +27,8 @@ Nothing here touches the database or a model.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,13 @@ class EvalDataset:
     name: str
     questions: tuple[EvalQuestion, ...]
     warnings: tuple[str, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """The line of the file each question (by id) stands on, for messages."""
+
+    def where(self, question_id: str) -> str:
+        """``line N (ID)`` when the line is known, else the id alone."""
+        number = self.lines.get(question_id)
+        return f"line {number} ({question_id})" if number is not None else question_id
 
 
 def load_dataset(path: Path) -> EvalDataset:
@@ -106,7 +115,7 @@ def load_dataset(path: Path) -> EvalDataset:
             question (the message names the line and the field).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not an error
     except FileNotFoundError:
         raise ValidationError(
             f"There is no dataset file {str(path)!r}.",
@@ -154,7 +163,7 @@ def parse_dataset(lines: Iterable[str], *, name: str = "the dataset") -> EvalDat
             remedy='write one JSON object a line, e.g. {"question": "...", "evidence": '
             '[{"source_id": "...", "quote": "..."}]}.',
         )
-    return EvalDataset(name, tuple(questions), tuple(warnings))
+    return EvalDataset(name, tuple(questions), tuple(warnings), dict(seen))
 
 
 def _parse_line(line: str, number: int, name: str, warnings: list[str]) -> EvalQuestion:
@@ -222,5 +231,6 @@ def _normalized(
         question["id"] = str(question["id"])
     question["evidence"] = evidence
     if given:
-        question["answer_keywords"] = data[given[0]]
+        keywords = data[given[0]]
+        question["answer_keywords"] = [keywords] if isinstance(keywords, str) else keywords
     return question

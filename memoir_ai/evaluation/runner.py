@@ -84,7 +84,7 @@ async def evaluate(
         ConfigurationError: the baseline is asked for and bm25s is not installed.
         DatabaseError: the memory cannot be read.
     """
-    chosen = _strategies(strategies, wording)
+    chosen = _strategies(strategies, wording, baseline=baseline)
     budget = memoir.config.max_token_budget if max_token_budget is None else max_token_budget
     in_flight = memoir.config.max_concurrency if concurrency is None else concurrency
     _check_positive(wording.budget_name, budget, wording.budget(4000))
@@ -92,7 +92,7 @@ async def evaluate(
     _check_positive("concurrency", in_flight, "a number of questions at once, e.g. 8")
     questions = dataset.questions
     corpus = await asyncio.to_thread(_read_corpus, memoir)
-    warnings = [*dataset.warnings, *_check_evidence(questions, corpus.chunks)]
+    warnings = [*dataset.warnings, *_check_evidence(dataset, corpus.chunks)]
     for warning in warnings:
         logger.warning("%s", warning)
     flat = await asyncio.to_thread(_baseline, memoir, corpus) if baseline else None
@@ -313,9 +313,10 @@ def _baseline(memoir: MemoirAI, corpus: _Corpus) -> FlatBaseline:
 
 
 def _strategies(
-    strategies: Sequence[QueryStrategy | str], wording: QueryWording
+    strategies: Sequence[QueryStrategy | str], wording: QueryWording, *, baseline: bool
 ) -> tuple[QueryStrategy, ...]:
-    if isinstance(strategies, str) or not strategies:
+    """The strategies asked for, each once; none is fine when the baseline runs alone."""
+    if isinstance(strategies, str) or not (strategies or baseline):
         raise ValidationError(
             "No strategy to evaluate.",
             remedy=f"name one or more of {', '.join(s.value for s in QueryStrategy)}.",
@@ -343,8 +344,9 @@ def _check_positive(name: str, value: object, example: str) -> None:
         )
 
 
-def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusChunk]) -> list[str]:
+def _check_evidence(dataset: EvalDataset, chunks: Sequence[CorpusChunk]) -> list[str]:
     """Refuse evidence from unknown sources or quoting text they lack; warn of split quotes."""
+    questions = dataset.questions
     texts: dict[str, list[str]] = {}
     for chunk in chunks:
         texts.setdefault(chunk.source_id, []).append(normalized(chunk.content))
@@ -354,11 +356,12 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
             for question in questions
             for item in question.evidence
             if item.source_id not in texts
-        }
+        },
+        key=lambda pair: (dataset.lines.get(pair[0], 0), pair),
     )
     if missing:
         shown = "; ".join(
-            f"{question_id}: {source!r}{_did_you_mean(source, texts)}"
+            f"{dataset.where(question_id)}: {source!r}{_did_you_mean(source, texts)}"
             for question_id, source in missing[:5]
         )
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -382,7 +385,7 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
     ]
     if absent:
         shown = "; ".join(
-            f"question {question_id}: {item.quote!r} in {item.source_id!r}"
+            f"{dataset.where(question_id)}: {item.quote!r} in {item.source_id!r}"
             for question_id, item in absent[:5]
         )
         more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
@@ -397,9 +400,9 @@ def _check_evidence(questions: Sequence[EvalQuestion], chunks: Sequence[CorpusCh
             quote = normalized(item.quote)
             if not any(quote in text for text in texts[item.source_id]):
                 warnings.append(
-                    f"question {question.id}: no single chunk of {item.source_id!r} holds the "
-                    f"quote {item.quote!r}, so no strategy can find it (it may cross a chunk "
-                    f"boundary: quote text within one chunk; memoir sources chunks "
+                    f"{dataset.where(question.id)}: no single chunk of {item.source_id!r} "
+                    f"holds the quote {item.quote!r}, so no strategy can find it (it may "
+                    f"cross a chunk boundary: quote text within one chunk; memoir sources chunks "
                     f"{item.source_id} shows them)"
                 )
     return warnings

@@ -150,12 +150,20 @@ def test_the_table(database: Path, dataset: Path) -> None:
     assert "evidence recall: " in printed.stdout
 
 
+def test_bm25_alone_scores_only_the_baseline(database: Path, dataset: Path) -> None:
+    printed = _run(database, str(dataset), "--strategy", "bm25", "--json")
+    assert printed.exit_code == 0, printed.output
+    report = json.loads(printed.stdout)
+    assert [strategy["name"] for strategy in report["strategies"]] == ["bm25"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
         (["missing.jsonl"], 1, "There is no dataset file"),
         (["DATASET", "--strategy", "sideways"], 2, "sideways"),
         (["DATASET", "--budget", "0"], 2, "--budget"),
+        (["DATASET", "-s", "bm25", "--no-baseline"], 1, "that --no-baseline leaves out"),
         (["DATASET", "--html", "/nonexistent-folder/r.html", "-s", "one_shot"], 1, "--html"),
     ],
 )

@@ -238,7 +238,8 @@ def test_evidence_from_a_source_the_memory_lacks_is_refused_before_any_call(
     with memoir, pytest.raises(ValidationError, match="z.txt") as raised:
         evaluate_sync(memoir, dataset)
     assert "a.txt" in raised.value.remedy
-    assert "'docs/b.txt' (did you mean 'b.txt'?)" in raised.value.message
+    assert "line 2 (line-2): 'docs/b.txt' (did you mean 'b.txt'?)" in raised.value.message
+    assert raised.value.message.index("line 1 (") < raised.value.message.index("line 2 (")
     assert not rules.calls
 
 
@@ -258,7 +259,7 @@ def test_a_quote_its_source_does_not_hold_anywhere_is_refused_before_any_call(
     )
     with memoir, pytest.raises(ValidationError, match="ferry leaves at midnight") as raised:
         evaluate_sync(memoir, dataset)
-    assert "question typo" in raised.value.message and "apple" not in raised.value.message
+    assert "line 2 (typo)" in raised.value.message and "apple" not in raised.value.message
     assert raised.value.remedy
     assert not rules.calls
 

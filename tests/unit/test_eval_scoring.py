@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from memoir_ai.errors import ValidationError
-from memoir_ai.evaluation import EvalEvidence, EvalQuestion, parse_dataset
+from memoir_ai.evaluation import EvalEvidence, EvalQuestion, load_dataset, parse_dataset
 from memoir_ai.evaluation.scoring import (
     ReadChunk,
     Reading,
@@ -178,6 +179,19 @@ def test_the_dataset_reader_takes_what_a_person_writes() -> None:
     assert first.id == "line-3" and first.answerable and first.answer_keywords == ("k",)
     assert second.id == "7" and not second.answerable
     assert dataset.warnings == ("line 4 of mine.jsonl: ignored field(s) type",)
+    assert dataset.where("7") == "line 4 (7)"
+
+
+def test_one_keyword_may_be_a_plain_string() -> None:
+    (question,) = parse_dataset(['{"question": "Lens?", "answer_keywords": "Fresnel"}']).questions
+    assert question.answer_keywords == ("Fresnel",)
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "notepad.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "q1", "question": "Moon?"}\n')
+    (question,) = load_dataset(path).questions
+    assert question.id == "q1"
 
 
 @pytest.mark.parametrize(
@@ -230,11 +244,11 @@ def test_a_quote_split_across_chunks_warns_and_one_in_no_chunk_is_refused() -> N
             '{"id": "q", "question": "Apples?", '
             f'"evidence": [{{"source_id": "s.txt", "quote": "{quote}"}}]}}'
         )
-        return parse_dataset([line]).questions
+        return parse_dataset(["# the header", line])
 
     assert _check_evidence(dataset("harvest is in autumn"), chunks) == []
     (warning,) = _check_evidence(dataset("orchard. The apple"), chunks)
-    assert "no single chunk" in warning and "question q" in warning
+    assert "no single chunk" in warning and "line 2 (q)" in warning
     with pytest.raises(ValidationError, match="harvest is in winter") as raised:
         _check_evidence(dataset("harvest is in winter"), chunks)
-    assert "question q" in raised.value.message and raised.value.remedy
+    assert "line 2 (q)" in raised.value.message and raised.value.remedy
