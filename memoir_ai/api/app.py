@@ -52,7 +52,9 @@ def create_app(
     The web view (:mod:`memoir_ai.web`) is at ``/``, and the category endpoints
     (:mod:`memoir_ai.api.categories`) under ``/api/categories`` and ``/api/chunks``.
     The page and its assets hold no data and need no token (:data:`PUBLIC_PATHS`):
-    the page asks the user for the token when the API refuses it.
+    the page asks the user for the token when the API refuses it. Nor does
+    ``/healthz``, so that a load balancer or container probe can use it: it says
+    only that the server is up, and its version.
 
     A route raising a :class:`~memoir_ai.errors.MemoirAIError` gets the one
     ``{"error", "remedy"}`` body with the status its class maps to
@@ -84,7 +86,7 @@ def create_app(
         RequestGuard,
         token=settings.token,
         max_body_bytes=settings.max_request_bytes,
-        public_paths=PUBLIC_PATHS,
+        public_paths=PUBLIC_PATHS | {"/healthz"},
     )
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware

@@ -178,5 +178,5 @@ def info(memoir: MemoirDep) -> DatabaseInfo:
 
 @health_router.get("/healthz", tags=["info"])
 def healthz() -> Health:
-    """The server is up (touches neither the database nor the model)."""
+    """The server is up (touches neither the database nor the model; needs no token)."""
     return Health(version=__version__)

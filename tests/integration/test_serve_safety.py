@@ -68,13 +68,16 @@ def test_without_the_token_nothing_happens(
         for answer in (
             client.post("/api/sources", json={"text": TEXT, "source_id": "s"}),
             client.get("/api/sources"),
-            client.get("/healthz"),
             client.get("/docs"),
             client.delete("/api/sources/s", params={"confirm": "true"}),
         ):
             body = _refused(answer, 401)
             assert "Authorization: Bearer" in body["remedy"]
             assert answer.headers["www-authenticate"].startswith("Bearer")
+        # A probe needs no token: the health check says only that the server is up.
+        health = client.get("/healthz")
+        assert health.status_code == 200 and set(health.json()) == {"status", "version"}
+        assert client.post("/healthz").status_code == 401  # public means GET/HEAD only
     assert _stored(url) == []
 
 

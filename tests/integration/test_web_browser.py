@@ -5,12 +5,14 @@ token. The browser types the token, opens the tree, expands a branch, opens a
 chunk, asks a question and follows a citation, then renames and merges two
 categories and undoes both. What the page shows is checked against measures of
 its own: the sample files themselves, the Python API's answer to the same
-question, and the database rows read with ``sqlite3``. The run saves the
-README's screenshots into ``docs/screenshots/``.
+question, and the database rows read with ``sqlite3``. The run saves its
+screenshots in its own temporary folder; with ``MEMOIR_TEST_SCREENSHOTS=1`` it
+refreshes the README's, in ``docs/screenshots/``, instead.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -47,12 +49,13 @@ def rows(db: Path) -> tuple[dict[int, tuple[str, int | None]], dict[int, int]]:
 class Page:
     """The browser on the web view, with waits on what the page shows (never on time)."""
 
-    def __init__(self, browser: Any, base: str) -> None:
+    def __init__(self, browser: Any, base: str, screenshots: Path) -> None:
         from selenium.webdriver.common.by import By
 
         self.browser = browser
         self.base = base
         self.by = By
+        self.screenshots = screenshots
 
     def wait(self, condition: Callable[[], Any], what: str) -> Any:
         from selenium.common.exceptions import (
@@ -104,8 +107,9 @@ class Page:
         return bool(width <= inner)
 
     def screenshot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        assert self.browser.save_screenshot(str(SCREENSHOTS / name))
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        assert self.browser.save_screenshot(str(self.screenshots / name))
+        assert (self.screenshots / name).read_bytes().startswith(b"\x89PNG")
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +132,8 @@ def test_the_web_view_in_a_browser(memory: tuple[Path, QueryResult], tmp_path: P
         serve_process(url, tmp_path, MEMOIR_API_TOKEN=TOKEN) as (base, _, log),
         chromium(1280, 900) as browser,
     ):
-        page = Page(browser, base)
+        refresh = os.environ.get("MEMOIR_TEST_SCREENSHOTS") == "1"
+        page = Page(browser, base, SCREENSHOTS if refresh else tmp_path / "screenshots")
         browser.get(f"{base}/")
         check_token_is_required(page)
         leaf = check_tree_and_chunk(page, db)
