@@ -27,7 +27,7 @@ from memoir_ai._secrets import mask_secrets
 from memoir_ai.database.urls import SET_URL_HINT, mask_url
 from memoir_ai.errors import DatabaseConnectionError, DatabaseError
 
-__all__ = ["FailureKind", "classify", "driver_reason", "remedy_for", "translate"]
+__all__ = ["RETRYABLE", "FailureKind", "classify", "driver_reason", "remedy_for", "translate"]
 
 FailureKind = Literal[
     "connection",  # lost, refused or timed out: retryable

@@ -47,7 +47,13 @@ from tenacity import (
 )
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database._errors import classify, driver_reason, remedy_for, translate
+from memoir_ai.database._errors import (
+    RETRYABLE,
+    classify,
+    driver_reason,
+    remedy_for,
+    translate,
+)
 from memoir_ai.database.models import guard_hierarchy_depth
 from memoir_ai.database.urls import (
     is_sqlite_memory,
@@ -196,13 +202,17 @@ def _connect_error(exc: DBAPIError, url: URL, attempts: int, elapsed: float) -> 
     reason = driver_reason(exc)
     masked = mask_url(url)
     if kind.startswith("sqlite") or (kind == "read-only" and url.get_backend_name() == "sqlite"):
-        return DatabaseError(
+        error = DatabaseError(
             f"Cannot open the SQLite database {masked}: {reason}", remedy=remedy_for(kind, url)
         )
-    tries = f" after {attempts} attempts over {elapsed:.1f} s" if attempts > 1 else ""
-    return DatabaseConnectionError(
-        f"Could not connect to {masked}{tries}: {reason}", remedy=remedy_for(kind, url)
-    )
+    else:
+        tries = f" after {attempts} attempts over {elapsed:.1f} s" if attempts > 1 else ""
+        error = DatabaseConnectionError(
+            f"Could not connect to {masked}{tries}: {reason}", remedy=remedy_for(kind, url)
+        )
+    error.kind = kind
+    error.retryable = kind in RETRYABLE
+    return error
 
 
 class DatabaseManager:

@@ -427,7 +427,8 @@ class IngestPipeline:
         try:
             return await asyncio.to_thread(function, *args)
         except DatabaseError as error:
-            stored = DatabaseError(
+            # The same class (a lost connection stays a DatabaseConnectionError), kind and remedy.
+            stored = type(error)(
                 f"{error.message} Nothing of the source was stored.", remedy=error.remedy
             )
             stored.kind, stored.retryable = error.kind, error.retryable

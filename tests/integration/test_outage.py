@@ -66,3 +66,34 @@ def test_an_outage_mid_ingest_is_ridden_out_and_nothing_is_half_stored(
         assert positions == list(range(len(positions))) and positions, source_id
     retries = [r.getMessage() for r in caplog.records if "Retrying in" in r.getMessage()]
     assert retries, "the outage should have been retried, with a log line per attempt"
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mysql"])
+def test_an_outage_longer_than_the_bound_is_a_lost_connection_to_the_caller(
+    database_url: str,
+) -> None:
+    """Past the retry bound the caller gets the connection error's class and kind, not "other".
+
+    The CLI stops a multi-file run on it (every later file would meet it), so a
+    re-wrapped plain DatabaseError or a connect failure of kind "other" would
+    let the run go on, paying a retry bound per file.
+    """
+    from memoir_ai.errors import DatabaseConnectionError
+
+    real = make_url(database_url)
+    with DelayedTcpProxy(real.host or "127.0.0.1", int(real.port or 0), delay=0) as proxy:
+        url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        with MemoirAI(
+            database_url=url,
+            db_retry_max_seconds=2,
+            db_connect_timeout=1,
+            auto_source_identification=False,
+            **SETTINGS,
+        ) as memoir:
+            first, second = list(SUBJECTS.values())[:2]
+            memoir.ingest_text_sync("\n\n".join(first), "first.md")
+            proxy.outage(300)
+            with pytest.raises(DatabaseConnectionError) as raised:
+                memoir.ingest_text_sync("\n\n".join(second), "second.md")
+    assert raised.value.kind == "connection" and raised.value.retryable
+    assert "Nothing of the source was stored" in raised.value.message
