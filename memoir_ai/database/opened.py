@@ -147,6 +147,14 @@ class OpenedMemory:
         modes = {**self.settings.output_modes, model: mode}
         self.settings = dataclasses.replace(self.settings, output_modes=modes)
 
+    def holds_nothing_yet(self) -> bool:
+        """True when there is no SQLite file or no schema yet; nothing is created finding out.
+
+        Any other failure (no server, a file that is not a database, a locked one)
+        is raised, as every read raises it.
+        """
+        return self._missing_sqlite_file() is not None or self.read_state().revision is None
+
     def stored_settings(self) -> StoredSettings | None:
         """The settings the database remembers, without creating anything (None if none)."""
         if self._missing_sqlite_file() is not None:

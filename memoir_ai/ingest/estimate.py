@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from memoir_ai.costs import CostEstimate, SourceEstimate
 from memoir_ai.database.sources import checked_source_id
-from memoir_ai.errors import DatabaseError, MigrationError, ValidationError
+from memoir_ai.errors import ValidationError
 from memoir_ai.ingest._checks import check_content, text_start
 from memoir_ai.ingest._helper import HelperRequest, choose_helper
 from memoir_ai.ingest._storage import Snapshot, read_snapshot, working_tree
@@ -206,15 +206,15 @@ async def estimate_ingest(
 
 
 def _open_for_estimate(memory: OpenedMemory, config: MemoirAIConfig) -> tuple[MemoirAIConfig, bool]:
-    """The configuration in force, and whether the database holds anything to read."""
-    try:
-        return memory.open_for_reading(), True
-    except DatabaseError:
-        return config, False  # no SQLite file: nothing is stored, and none is made
-    except MigrationError:
-        if memory.read_state().revision is None:
-            return config, False  # no schema yet: nothing is stored
-        raise
+    """The configuration in force, and whether the database holds anything to read.
+
+    No SQLite file or no schema yet: nothing is stored (and nothing is made). Any
+    other failure is the user's to see — an estimate against a server that is
+    down, or a schema that is ahead, would be an estimate of the wrong thing.
+    """
+    if memory.holds_nothing_yet():
+        return config, False
+    return memory.open_for_reading(), True
 
 
 def _nothing(source_id: str, status: str, note: str | None) -> SourceEstimate:

@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 
 
-def _memoir(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _memoir(cwd: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "memoir"
     command = [str(script)] if script.exists() else [shutil.which("memoir") or "memoir"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMOIR_")}
-    env.update({"LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "250"})
+    env.update({"LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "250", **settings})
     return subprocess.run(
         [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
@@ -77,6 +77,27 @@ def test_the_estimate_of_the_samples_is_within_a_quarter_of_the_real_run(tmp_pat
 
     again = _memoir(tmp_path, "--db", url, "ingest", "--estimate", "--json", str(SAMPLES))
     assert json.loads(again.stdout)["calls"] == 0  # stored unchanged: nothing to pay
+
+
+@pytest.mark.parametrize("where", ["dead server", "not a database"])
+def test_an_estimate_against_a_database_it_cannot_read_is_an_error(
+    where: str, tmp_path: Path
+) -> None:
+    """Only "no file yet" and "no schema yet" mean nothing is stored; any other failure shows."""
+    from tests._proxy import refusing_port
+
+    with refusing_port() as port:
+        if where == "dead server":
+            url = f"postgresql+psycopg://memoir:secret@127.0.0.1:{port}/memoir"
+        else:
+            (tmp_path / "notes.db").write_text("shopping list: eggs, flour\n" * 200)
+            url = f"sqlite:///{tmp_path / 'notes.db'}"
+        args = ("--db", url, "ingest", "--estimate", str(SAMPLES / "astronomy"))
+        done = _memoir(tmp_path, *args, MEMOIR_DB_RETRY_ATTEMPTS="1")
+    assert done.returncode == 1, done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error:") and "Fix:" in last
+    assert "Cost" not in done.stdout  # no estimate of a memory it could not read
 
 
 def test_the_estimate_prices_a_known_model_without_calling_it(tmp_path: Path) -> None:
