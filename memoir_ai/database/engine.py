@@ -117,9 +117,13 @@ def create_database_engine(config: MemoirAIConfig) -> Engine:
 
 
 def _install_sqlite_pragmas(engine: Engine, url: URL, config: MemoirAIConfig) -> None:
+    """Per-connection settings that write nothing: a reader leaves the file as it found it.
+
+    The switch to WAL is a write to the file, made once by a writer
+    (:meth:`DatabaseManager.prefer_wal`); a connection to a WAL file syncs at
+    commit boundaries only (``synchronous = NORMAL``, safe in WAL mode).
+    """
     busy_ms = int(config.db_connect_timeout * 1000)
-    # Switching to WAL writes to the file: not for memory or read-only databases.
-    use_wal = not is_sqlite_memory(url) and not is_sqlite_read_only(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -127,9 +131,7 @@ def _install_sqlite_pragmas(engine: Engine, url: URL, config: MemoirAIConfig) ->
         try:
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            if use_wal:
-                # WAL lets readers work while one process writes.
-                cursor.execute("PRAGMA journal_mode = WAL")
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -246,6 +248,27 @@ class DatabaseManager:
         connection = connect_with_retry(self.engine, self.config)
         self._verified = True
         return connection
+
+    def prefer_wal(self) -> None:
+        """Switch an SQLite file to WAL (readers work while one process writes); once, by writers.
+
+        It writes to the file, so reading commands never call it; memory and
+        read-only databases, and other backends, are left alone.
+        """
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or is_sqlite_memory(url) or is_sqlite_read_only(url):
+            return
+
+        def switch(connection: Connection) -> None:
+            if connection.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+                connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+                connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+
+        try:
+            with self.connect() as connection:
+                switch(connection)
+        except SQLAlchemyError as exc:
+            raise translate(exc, self.engine.url, doing="switching the file to WAL") from exc
 
     def check_connection(self) -> None:
         """Make sure the database can be reached, retrying transient failures within the bound."""

@@ -107,6 +107,7 @@ class OpenedMemory:
 
                     MigrationManager(effective, engine=self._database.engine).initialize_database()
                     state = self.read_state()
+                self._database.prefer_wal()
                 self._effective = effective
                 self.settings = state.settings
                 self._writable = self._readable = True
@@ -200,6 +201,7 @@ class OpenedMemory:
         """
         config = self.open_for_reading()
         self._refuse_read_only()
+        self._database.prefer_wal()
         return config
 
     def _refuse_read_only(self) -> None:

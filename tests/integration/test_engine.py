@@ -56,12 +56,40 @@ def test_foreign_keys_are_enforced_on_every_backend(manager: DatabaseManager) ->
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_sqlite_uses_wal_foreign_keys_and_a_busy_timeout(manager: DatabaseManager) -> None:
+def test_sqlite_uses_foreign_keys_a_busy_timeout_and_wal_once_a_writer_asks(
+    manager: DatabaseManager,
+) -> None:
     with manager.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "delete"
         timeout_ms = manager.config.db_connect_timeout * 1000
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == timeout_ms
+    manager.prefer_wal()
+    with manager.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_reading_a_memory_leaves_its_sqlite_file_byte_for_byte(tmp_path: Path) -> None:
+    """A reader never switches the file to WAL (a write): a rollback-journal file stays one."""
+    import hashlib
+
+    from memoir_ai import MemoirAI
+
+    db = tmp_path / "memoir.db"
+    with MemoirAI(database_url=f"sqlite:///{db}") as memoir:
+        memoir.ingest_text_sync("The Moon has phases because we see its lit half.", "moon.md")
+    with sqlite3.connect(db) as connection:  # as another tool may have left it
+        connection.execute("PRAGMA journal_mode = DELETE")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    with MemoirAI(database_url=f"sqlite:///{db}") as memoir:
+        assert memoir.get_category_tree().roots
+        assert [source.source_id for source in memoir.list_sources()] == ["moon.md"]
+        assert memoir.llm_calls()
+        memoir.get_database_info()
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "memoir.db-wal").exists()
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
 @pytest.mark.parametrize("backend", ["mysql"])
