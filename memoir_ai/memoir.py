@@ -253,7 +253,7 @@ class MemoirAI(BrowsingMethods, HelperMethods, MaintenanceMethods):
             limit,
             wording=words,
         )
-        config = await asyncio.to_thread(self._memory.open_for_reading)
+        config = await asyncio.to_thread(self._memory.open_for_recording)
         try:
             return await QueryPipeline(config, self.database, self.agents).query(
                 query_text,

@@ -204,13 +204,23 @@ class OpenedMemory:
         self._database.prefer_wal()
         return config
 
-    def _refuse_read_only(self) -> None:
+    def open_for_recording(self) -> MemoirAIConfig:
+        """Open for reading, then refuse a read-only database before any model call is paid.
+
+        For a query: it reads, but records every model call it makes, and a
+        query whose calls cannot be recorded would be paid for and then lost.
+        """
+        config = self.open_for_reading()
+        self._refuse_read_only("a query records every model call it makes, so it cannot run here")
+        return config
+
+    def _refuse_read_only(self, consequence: str = "nothing can be stored or changed") -> None:
         from memoir_ai.database.urls import is_sqlite_read_only
 
         if is_sqlite_read_only(self._database.engine.url):
             error = DatabaseError(
                 f"The database {self._database.masked_url} is read-only here (the file or its "
-                "file system cannot be written), so nothing can be stored or changed.",
+                f"file system cannot be written), so {consequence}.",
                 remedy="browse it (memoir tree, sources, show, log, db status), or copy it "
                 "somewhere writable, or make the file and its folder writable.",
             )

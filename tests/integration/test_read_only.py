@@ -22,8 +22,10 @@ MEMOIR = str(Path(sys.executable).parent / "memoir")
 MOUNT_READ_ONLY = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
 
 
-def on_read_only_mount(folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "200"}
+def on_read_only_mount(
+    folder: Path, *command: str, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "200", **settings}
     return subprocess.run(
         ["unshare", "-m", "sh", "-c", MOUNT_READ_ONLY, "sh", str(folder), *command],
         capture_output=True,
@@ -79,3 +81,24 @@ def test_writing_commands_say_the_database_is_read_only(read_only_folder: Path) 
             "moon-phases.md",
             "planets-and-telescopes.md",
         ]
+
+
+def test_a_query_is_refused_before_any_model_call(read_only_folder: Path) -> None:
+    """A query records its calls: on a read-only memory it would pay, then lose the record."""
+    from tests.fakes import FakeOpenAIServer
+
+    url = f"sqlite:///{read_only_folder / 'memoir.db'}"
+    with FakeOpenAIServer() as server:
+        result = on_read_only_mount(
+            read_only_folder,
+            MEMOIR,
+            "--db",
+            url,
+            "query",
+            "Why does the Moon have phases?",
+            MEMOIR_MODEL="openai-compatible:counted",
+            MEMOIR_MODEL_BASE_URL=server.base_url,
+        )
+        assert result.returncode == 1, (result.stdout, result.stderr)
+        assert "read-only" in result.stderr and "records every model call" in result.stderr
+        assert server.requests == []  # refused before anything was paid for
