@@ -25,7 +25,9 @@ _LOOSE_PASSWORD = re.compile(
 )
 # password=SECRET or password: SECRET in a DSN, a query string or a settings dump.
 _SETTING_PASSWORD = re.compile(
-    r"(?P<head>\b(?:password|passwd|pwd)\s*[=:]\s*['\"]?)(?P<secret>[^\s'\"&;,)]+)",
+    # MySQL's "(using password: YES)" says whether one was sent: not a secret.
+    r"(?P<head>\b(?:password|passwd|pwd)\s*[=:]\s*['\"]?)(?!(?:YES|NO)\))"
+    r"(?P<secret>[^\s'\"&;,)]+)",
     re.IGNORECASE,
 )
 

@@ -165,8 +165,11 @@ def driver_reason(exc: BaseException) -> str:
     """What the driver said, on one line, passwords hidden, ending with a full stop."""
     original = exc.orig if isinstance(exc, DBAPIError) else exc
     args: tuple[Any, ...] = getattr(original, "args", ())
+    primary = getattr(getattr(original, "diag", None), "message_primary", None)
     if len(args) == 2 and isinstance(args[0], int):  # PyMySQL: (errno, message)
         text = f"({args[0]}) {args[1]}"
+    elif isinstance(primary, str) and primary:  # psycopg: the message, not the SQL excerpt
+        text = primary
     else:
         text = str(original) or type(original).__name__
     text = mask_secrets(" ".join(text.split()))

@@ -125,6 +125,7 @@ def test_driver_errors_become_clean_errors_with_remedies() -> None:
     assert isinstance(refused, DatabaseConnectionError)
     assert "db:3306" in refused.remedy
     assert "password" in denied.remedy and SECRET not in str(denied)
+    assert "(using password: YES)" in denied.message  # whether one was sent is no secret
     assert "CREATE DATABASE memoir" in unknown.remedy
     assert type(other) is DatabaseError and type(deadlock) is DatabaseError
     assert other.kind == "missing-schema" and "memoir db upgrade" in other.remedy
