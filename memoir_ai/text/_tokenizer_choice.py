@@ -14,7 +14,8 @@ releases and once counted ``openai/gpt-4o`` with the wrong encoding):
 5. any other name counts with ``cl100k_base``, and a warning says so once.
 
 Nothing is downloaded: tiktoken reads the encodings litellm bundles (``TIKTOKEN_CACHE_DIR``
-is pointed there, as litellm itself does), and litellm is never imported.
+is pointed there while an encoding loads, as litellm itself does, and restored after),
+and litellm is never imported.
 ``tests/unit/test_tokens.py`` checks every spelling against tiktoken and the bundled
 tokenizer files directly.
 """

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from array import array
+from contextlib import contextmanager
 from importlib.util import find_spec
 from itertools import accumulate
 from operator import itemgetter
@@ -21,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from memoir_ai.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
-__all__ = ["HuggingFaceTokenizer", "TiktokenTokenizer", "Tokenizer", "use_bundled_encodings"]
+__all__ = ["HuggingFaceTokenizer", "TiktokenTokenizer", "Tokenizer", "bundled_encodings"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +72,29 @@ def bundled_tokenizers_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
 
 
-def use_bundled_encodings() -> None:
-    """Point tiktoken at litellm's bundled encodings, exactly as litellm does on import.
+_ENVIRONMENT = threading.Lock()
 
-    litellm sets ``TIKTOKEN_CACHE_DIR`` to its bundled folder (or to
-    ``CUSTOM_TIKTOKEN_CACHE_DIR``) so that tiktoken never downloads; doing the same
-    before tiktoken loads an encoding keeps counting offline without importing litellm.
+
+@contextmanager
+def bundled_encodings() -> Iterator[None]:
+    """While the block runs, tiktoken reads the encodings litellm bundles; then the env is restored.
+
+    tiktoken finds its files through ``TIKTOKEN_CACHE_DIR``. litellm points it at
+    its bundled folder (or ``CUSTOM_TIKTOKEN_CACHE_DIR``) so that nothing is
+    downloaded; memoir does the same only while it loads an encoding, so a host
+    application's own setting is left as it was.
     """
-    custom = os.environ.get("CUSTOM_TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = custom or str(bundled_tokenizers_dir())
+    folder = os.environ.get("CUSTOM_TIKTOKEN_CACHE_DIR") or str(bundled_tokenizers_dir())
+    with _ENVIRONMENT:
+        previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+        os.environ["TIKTOKEN_CACHE_DIR"] = folder
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+            else:
+                os.environ["TIKTOKEN_CACHE_DIR"] = previous
 
 
 class TiktokenTokenizer:
@@ -88,11 +104,11 @@ class TiktokenTokenizer:
 
     def __init__(self, encoding_name: str) -> None:
         """Load ``encoding_name`` from the bundled files and index its tokens' characters."""
-        use_bundled_encodings()
         import tiktoken
 
         try:
-            self._encoding = tiktoken.get_encoding(encoding_name)
+            with bundled_encodings():
+                self._encoding = tiktoken.get_encoding(encoding_name)
         except Exception as exc:  # tiktoken raises requests' errors when a file is missing
             raise ConfigurationError(
                 f"The tiktoken encoding {encoding_name!r} is not available offline "
