@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from memoir_ai.database.sources import PROVENANCE_KEY
 from memoir_ai.errors import ValidationError
 
 __all__ = ["BYTE_ORDER_MARK", "check_content", "check_metadata", "text_start"]
@@ -55,8 +56,9 @@ def check_metadata(metadata: object) -> dict[str, Any]:
     """Return a copy of ``metadata`` if it can be stored as a JSON document.
 
     Raises:
-        ValidationError: not a mapping, a key that is not a string, or a value
-            JSON cannot hold (naming where it sits, e.g. ``metadata['tags'][2]``).
+        ValidationError: not a mapping, a key that is not a string, a value JSON
+            cannot hold (naming where it sits, e.g. ``metadata['tags'][2]``), or
+            memoir-ai's own key ``_memoir``.
     """
     if metadata is None:
         return {}
@@ -66,6 +68,12 @@ def check_metadata(metadata: object) -> dict[str, Any]:
             remedy="pass a dict of JSON values, e.g. {'author': 'Ada', 'year': 1843}.",
         )
     _check_json(metadata, "metadata")
+    if PROVENANCE_KEY in metadata:
+        raise ValidationError(
+            f"metadata[{PROVENANCE_KEY!r}] is memoir-ai's own key: it records where a "
+            "source was read from (title, file name, origin).",
+            remedy="rename that key; every other key is stored as you give it.",
+        )
     return dict(metadata)
 
 

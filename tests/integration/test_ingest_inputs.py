@@ -138,6 +138,9 @@ def test_bad_arguments_fail_before_any_model_call(sqlite_url: str) -> None:
             memoir.ingest_text_sync("Some text.", "doc", metadata={"tags": ["a", float("nan")]})
         with pytest.raises(ValidationError, match="metadata is str, not a mapping"):
             memoir.ingest_text_sync("Some text.", "doc", metadata="author=me")  # type: ignore[arg-type]
+        # memoir-ai's own provenance key: a user's value there could pass for a file's origin.
+        with pytest.raises(ValidationError, match=r"metadata\['_memoir'\] is memoir-ai's own"):
+            memoir.ingest_text_sync("Some text.", "doc", metadata={"_memoir": {"origin": "/x"}})
         assert memoir.list_sources() == []
     assert calls == 0
 
