@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         EvalStrategyResult,
     )
     from memoir_ai.front_doors import CallLog, SourceDeleted
+    from memoir_ai.helpers.compose import HelperFields
+    from memoir_ai.helpers.service import HelperPreview
     from memoir_ai.ingest.results import IngestedChunk, IngestResult
     from memoir_ai.llm.records import LLMCallRecord
     from memoir_ai.maintenance.results import (
@@ -102,6 +104,8 @@ __all__ = [
     "EvalQuestionResult",
     "EvalReport",
     "EvalStrategyResult",
+    "HelperFields",
+    "HelperPreview",
     "IngestResult",
     "IngestedChunk",
     "LLMCallRecord",
@@ -161,6 +165,8 @@ _HOMES = (
     "memoir_ai.ingest.results",
     "memoir_ai.costs",
     "memoir_ai.upkeep",
+    "memoir_ai.helpers.compose",
+    "memoir_ai.helpers.service",
 )
 
 

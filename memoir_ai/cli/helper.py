@@ -181,13 +181,13 @@ def _dialog(memoir: MemoirAI, answers: HelperFields, asked: set[str]) -> HelperF
 
 
 def _ask_fields(memoir: MemoirAI, answers: HelperFields, asked: set[str]) -> HelperFields:
-    from dataclasses import replace
-
     author = _ask_plain("Author", answers.author) if "author" in asked else answers.author
     date = _ask_date(answers.date, ask="date" in asked)
     topic = _ask_plain("Topic", answers.topic) if "topic" in asked else answers.topic
     description = _ask_description(memoir, answers.description, ask="description" in asked)
-    return replace(answers, author=author, date=date, topic=topic, description=description)
+    return answers.model_copy(
+        update={"author": author, "date": date, "topic": topic, "description": description}
+    )
 
 
 def _ask_plain(label: str, default: str) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from pydantic import BaseModel, ConfigDict
+
 from memoir_ai.errors import ValidationError
 
 __all__ = [
@@ -59,9 +61,10 @@ _TITLE_LINE = re.compile(r"^\s*title\s*:\s*(.+?)\s*$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|[。！？]")
 
 
-@dataclass(frozen=True)
-class HelperFields:
-    """What a user says about a source; any field may be ``unknown``."""
+class HelperFields(BaseModel):
+    """What a user says about a source; any field may be ``unknown`` (unknown keys refused)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     author: str = UNKNOWN
     date: str = UNKNOWN

@@ -46,6 +46,7 @@ from memoir_ai.helpers.compose import (
     sample_source,
     validate_helper_fields,
 )
+from memoir_ai.results import PublicResult
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,8 +63,7 @@ __all__ = ["ContextualHelperService", "HelperDraft", "HelperOutcome", "HelperPre
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class HelperPreview:
+class HelperPreview(PublicResult):
     """A user's helper before it is stored: the checked fields, the text and its token count."""
 
     fields: HelperFields
@@ -136,7 +136,7 @@ class ContextualHelperService:
         """
         checked = validate_helper_fields(fields, self.counter.count)
         text = compose_helper(checked, self.counter.count)
-        return HelperPreview(checked, text, self.counter.count(text))
+        return HelperPreview(fields=checked, helper_text=text, token_count=self.counter.count(text))
 
     def set_user_helper(self, source_id: str, helper: HelperFields | str) -> StoredHelper:
         """Store a user's helper for ``source_id`` as its next version, overriding any other.
