@@ -122,12 +122,11 @@ def delete_source(
 def get_tree(
     memoir: MemoirDep,
     depth: Annotated[
-        int | None, Query(ge=1, description="Only the first levels, down to this one.")
+        int | None, Query(description="Only the first levels, down to this one (1 or more).")
     ] = None,
 ) -> CategoryTree:
     """The category tree: every category with its id, level and chunk counts."""
-    tree = memoir.get_category_tree()
-    return tree.trimmed(depth) if depth is not None else tree
+    return memoir.get_category_tree(depth)
 
 
 @api_router.get("/chunks/{chunk_id}", tags=["browse"])
