@@ -6,16 +6,21 @@ core therefore never spells a command itself: every remedy that names a
 listing (categories with ids, sources, chunk ids, recorded calls, the change
 history) or an action (merge, move, undo) reads :class:`DoorWords`, the one
 set of words of the door :class:`~memoir_ai.MemoirAI` was opened for
-(``front_door``: :func:`words_for`). A new front door adds its entry to
-:data:`DOOR_WORDS`. A query's parameters have their own wording
-(:mod:`memoir_ai.query.wording`). Pure and standard library only.
+(``front_door``: :func:`words_for`, :attr:`memoir_ai.MemoirAI.door_words`).
+:attr:`DoorWords.query` is how that door names a query's parameters
+(:mod:`memoir_ai.query.wording`). A new front door adds its entry to
+:data:`DOOR_WORDS` and its query wording. Pure and standard library only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["DOOR_WORDS", "DoorWords", "words_for"]
+if TYPE_CHECKING:
+    from memoir_ai.query.wording import QueryWording
+
+__all__ = ["DOOR_WORDS", "DoorWords", "refuse_other_door", "words_for"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class DoorWords:
     source's chunks, only citations).
     """
 
+    door: str
+    """The front door: python, cli, mcp or http."""
     tree: str
     """Every category with its id and path."""
     sources: str
@@ -44,8 +51,16 @@ class DoorWords:
     undo: str
     """Undoing the last change (or what to do where there is no undo)."""
 
+    @property
+    def query(self) -> QueryWording:
+        """How this door's query refusals name the query's parameters."""
+        from memoir_ai.query.wording import QUERY_WORDINGS
+
+        return QUERY_WORDINGS[self.door]
+
 
 PYTHON_WORDS = DoorWords(
+    door="python",
     tree="get_category_tree()",
     sources="list_sources()",
     chunk_ids="list_chunks(source_id) lists a source's chunk ids, and query results cite them",
@@ -57,6 +72,7 @@ PYTHON_WORDS = DoorWords(
 )
 
 CLI_WORDS = DoorWords(
+    door="cli",
     tree="`memoir tree --ids`",
     sources="`memoir sources`",
     chunk_ids="`memoir sources chunks SOURCE_ID` lists a source's chunk ids, and query "
@@ -69,6 +85,7 @@ CLI_WORDS = DoorWords(
 )
 
 MCP_WORDS = DoorWords(
+    door="mcp",
     tree="the get_tree tool",
     sources="the list_sources tool",
     chunk_ids="the query tool's results cite chunk ids, and the get_chunk tool reads one",
@@ -81,6 +98,7 @@ MCP_WORDS = DoorWords(
 )
 
 HTTP_WORDS = DoorWords(
+    door="http",
     tree="GET /api/tree",
     sources="GET /api/sources",
     chunk_ids="GET /api/chunks?source_id=SOURCE_ID lists a source's chunk ids, and query "
@@ -104,3 +122,23 @@ DOOR_WORDS: dict[str, DoorWords] = {
 def words_for(front_door: str) -> DoorWords:
     """The words of ``front_door`` (python, cli, mcp or http)."""
     return DOOR_WORDS[front_door]
+
+
+def refuse_other_door(front_door: str, door: str, built_by: str) -> None:
+    """Refuse to serve door ``door`` over a memory opened for ``front_door``.
+
+    A server's memory speaks its door's words and records its changes as made
+    there; one opened for another door would do neither.
+
+    Raises:
+        ConfigurationError: ``front_door`` is not ``door``.
+    """
+    if front_door != door:
+        from memoir_ai.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"{built_by} serves the {door} front door, but the MemoirAI given was opened for "
+            f"{front_door!r}.",
+            remedy=f'open it with MemoirAI(..., front_door="{door}"), so that its refusals name '
+            f"this door's own ways and its changes are recorded as made over {door}.",
+        )

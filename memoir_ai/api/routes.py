@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from memoir_ai import __version__
-from memoir_ai.api.deps import HTTP_WORDING, MemoirDep
+from memoir_ai.api.deps import MemoirDep
 from memoir_ai.api.models import ErrorBody, Health, IngestRequest, QueryRequest
 from memoir_ai.errors import NotFoundError, ValidationError
 from memoir_ai.front_doors import CallLog, SourceDeleted, json_data
@@ -146,7 +146,6 @@ async def query(body: QueryRequest, memoir: MemoirDep) -> JSONResponse:
         max_token_budget=body.max_token_budget,
         use_rankings=body.use_rankings,
         limit=body.limit,
-        wording=HTTP_WORDING,
     )
     return JSONResponse(json_data(result))
 

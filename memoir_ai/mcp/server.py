@@ -25,7 +25,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import ValidationError as PydanticValidationError
 
 from memoir_ai import __version__
-from memoir_ai.door_words import MCP_WORDS
+from memoir_ai.door_words import MCP_WORDS, refuse_other_door
 from memoir_ai.errors import MemoirAIError, ValidationError
 from memoir_ai.front_doors import SourceDeleted, json_data
 from memoir_ai.mcp._answers import JsonObject, answer, failure, in_thread
@@ -92,7 +92,14 @@ class MemoirMCPServer(MCPServer[Any]):
 
 
 def build_server(memoir: MemoirAI) -> MCPServer[Any]:
-    """The MCP server over ``memoir``: ten tools and three resources (module docstring)."""
+    """The MCP server over ``memoir``: ten tools and three resources (module docstring).
+
+    ``memoir`` is opened with ``front_door="mcp"``: its refusals name the tools.
+
+    Raises:
+        ConfigurationError: ``memoir`` was opened for another front door.
+    """
+    refuse_other_door(memoir.front_door, "mcp", "build_server")
     server: MCPServer[Any] = MemoirMCPServer(
         "memoir-ai",
         instructions=INSTRUCTIONS,

@@ -26,7 +26,13 @@ from memoir_ai import MemoirAI
 from memoir_ai.api import create_app
 from memoir_ai.cli.main import app
 from memoir_ai.config import ServerConfig
-from memoir_ai.errors import CategoryNotFoundError, NotFoundError, ValidationError
+from memoir_ai.errors import (
+    CategoryNotFoundError,
+    ConfigurationError,
+    NotFoundError,
+    ValidationError,
+)
+from memoir_ai.mcp.server import build_server
 from tests.http_servers import serve_in_thread
 from tests.maintenance_tree import build_tree
 from tests.mcp_client import over_stdio, refused
@@ -160,3 +166,11 @@ def test_python_remedies_name_methods(url: str) -> None:
         )
     for error in (unknown.value, missing.value):
         assert not CLI_COMMAND.search(str(error)), error
+
+
+def test_a_server_refuses_a_memory_opened_for_another_door(url: str) -> None:
+    with MemoirAI(database_url=url) as memoir:
+        with pytest.raises(ConfigurationError, match='front_door="http"'):
+            create_app(memoir, ServerConfig(api_token=None))
+        with pytest.raises(ConfigurationError, match='front_door="mcp"'):
+            build_server(memoir)
