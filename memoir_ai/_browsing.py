@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from memoir_ai.costs import ModelCost
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.database.opened import OpenedMemory
+    from memoir_ai.door_words import DoorWords
+    from memoir_ai.maintenance.results import FrontDoor
     from memoir_ai.results import (
         CallTotals,
         CategoryTree,
@@ -44,18 +46,38 @@ class BrowsingMethods:
 
     config: MemoirAIConfig
     database: DatabaseManager
+    front_door: FrontDoor
     _llm: Model | None
     _memory: OpenedMemory
+
+    @property
+    def door_words(self) -> DoorWords:
+        """How this instance's remedies name listings and actions: its front door's words."""
+        from memoir_ai.door_words import words_for
+
+        return words_for(self.front_door)
 
     @property
     def _model_name(self) -> str:
         return self._llm.model_name if self._llm is not None else self.config.model_name
 
-    def get_category_tree(self) -> CategoryTree:
-        """The category tree with the ids, names, levels and chunk counts of every node."""
+    def get_category_tree(self, depth: int | None = None) -> CategoryTree:
+        """The category tree with the ids, names, levels and chunk counts of every node.
+
+        ``depth`` keeps only the first levels, down to that one (1: the top
+        level); counts still cover whole subtrees. Every level by default.
+
+        Raises:
+            ValidationError: ``depth`` is less than 1.
+        """
         from memoir_ai.database.categories import load_category_tree
         from memoir_ai.ingest.fill import level_fill
 
+        if depth is not None and (isinstance(depth, bool) or depth < 1):
+            raise ValidationError(
+                f"depth must be 1 or more, got {depth}.",
+                remedy="give a depth of 1 or more (1: the top level), or none for the whole tree.",
+            )
         config = self._memory.open_for_reading()
         tree = self.database.run(load_category_tree, doing="reading the category tree")
         counts: dict[int, int] = {}
@@ -64,7 +86,8 @@ class BrowsingMethods:
         limits = {
             level: config.category_limit(level) for level in range(1, config.hierarchy_depth + 1)
         }
-        return tree.model_copy(update={"levels": level_fill(counts, limits)})
+        tree = tree.model_copy(update={"levels": level_fill(counts, limits)})
+        return tree.trimmed(depth) if depth is not None else tree
 
     def get_database_info(self) -> DatabaseInfo:
         """Where the memory lives, whether its schema is current, and how much it holds.
@@ -118,8 +141,7 @@ class BrowsingMethods:
         if chunk is None:
             raise NotFoundError(
                 f"There is no chunk with id {chunk_id} in {self.database.masked_url}.",
-                remedy="use the id of a chunk of a query result (QueryResult.chunks) or of "
-                "list_chunks(source_id).",
+                remedy=f"use the id of a stored chunk: {self.door_words.chunk_ids}.",
             )
         return chunk
 
@@ -139,7 +161,7 @@ class BrowsingMethods:
         if not chunks:
             raise NotFoundError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",
-                remedy="use a source id of list_sources().",
+                remedy=f"use a source id that {self.door_words.sources} lists.",
             )
         return chunks
 
@@ -160,7 +182,7 @@ class BrowsingMethods:
         if chunks is None:
             raise CategoryNotFoundError(
                 f"There is no category with id {category_id} in {self.database.masked_url}.",
-                remedy="use an id that get_category_tree() (or `memoir tree --ids`) shows.",
+                remedy=f"use an id that {self.door_words.tree} shows.",
             )
         return chunks
 
@@ -189,7 +211,7 @@ class BrowsingMethods:
         if removed is None:
             raise NotFoundError(
                 f"There is no source {source_id!r} in {self.database.masked_url}.",
-                remedy="list the stored sources with `memoir sources` (or list_sources()).",
+                remedy=f"list the stored sources with {self.door_words.sources}.",
             )
         logger.info("Deleted source %r and its %d chunk(s).", source_id, removed)
         return removed
@@ -225,7 +247,7 @@ class BrowsingMethods:
         if detail is None:
             raise NotFoundError(
                 f"There is no LLM call with id {call_id} in {self.database.masked_url}.",
-                remedy="list the recorded calls and their ids with `memoir log` (or llm_calls()).",
+                remedy=f"list the recorded calls and their ids with {self.door_words.calls}.",
             )
         return detail
 

@@ -37,8 +37,8 @@ def find_by_path(
     reference: str,
     paths: Iterable[tuple[CategoryPath, int]],
     *,
+    listing: str,
     context: str = "",
-    listing: str = "`memoir tree --ids`",
 ) -> int:
     """The id of the one category that the path ``reference`` names among ``paths``.
 
@@ -46,7 +46,8 @@ def find_by_path(
         reference: names joined by ``>``, from the top level or the end of one path.
         paths: every category's full path of names and its id.
         context: words placed after the path in a message (``" (into) in the memory"``).
-        listing: where the reader sees every path and id, named in the remedy.
+        listing: where the reader sees every path and id, named in the remedy in the
+            words of the caller's front door (:attr:`~memoir_ai.door_words.DoorWords.tree`).
 
     Raises:
         CategoryNotFoundError: ``reference`` has an empty name, no path matches,

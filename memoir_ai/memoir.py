@@ -233,17 +233,16 @@ class MemoirAI(BrowsingMethods, HelperMethods, MaintenanceMethods):
         """Answer ``query_text`` from the memory, citing the chunks used (see SPEC section 5).
 
         ``max_token_budget`` defaults to the configuration's (40000); ``limit``
-        is the most chunks read per path. Errors name these parameters; a
-        front door passes its own ``wording`` (see :mod:`memoir_ai.query.wording`)
-        so that they name its options instead. See
+        is the most chunks read per path. Errors name these parameters as the
+        front door names them (:attr:`door_words`; ``wording`` overrides, see
+        :mod:`memoir_ai.query.wording`). See
         :meth:`memoir_ai.query.pipeline.QueryPipeline.query` for the errors.
         """
         import asyncio
 
         from memoir_ai.query.pipeline import QueryPipeline
-        from memoir_ai.query.wording import API_WORDING
 
-        words = wording or API_WORDING
+        words = wording or self.door_words.query
         QueryPipeline(self.config, self.database, self.agents).check_arguments(
             query_text,
             strategy,

@@ -13,6 +13,7 @@ from memoir_ai.api.docs import docs_router
 from memoir_ai.api.errors import install_error_handlers
 from memoir_ai.api.routes import api_router, health_router
 from memoir_ai.config import ServerConfig
+from memoir_ai.door_words import refuse_other_door
 from memoir_ai.memoir import MemoirAI
 from memoir_ai.web import PUBLIC_PATHS, web_router
 
@@ -34,9 +35,10 @@ def create_app(
     """The HTTP API over one opened memory.
 
     Args:
-        memoir: The memory every route works on. The caller owns it (and closes
-            it when the server stops); routes reach it with
-            :data:`memoir_ai.api.deps.MemoirDep`.
+        memoir: The memory every route works on, opened with ``front_door="http"``
+            (its refusals then name the API's routes, its changes are recorded as
+            made over HTTP). The caller owns it (and closes it when the server
+            stops); routes reach it with :data:`memoir_ai.api.deps.MemoirDep`.
         settings: The token, body cap and CORS origins; by default read from
             ``MEMOIR_API_TOKEN``, ``MEMOIR_MAX_REQUEST_BYTES`` and
             ``MEMOIR_CORS_ORIGINS`` (:class:`~memoir_ai.config.ServerConfig`).
@@ -61,6 +63,7 @@ def create_app(
     (:mod:`memoir_ai.api.errors`). Include a catch-all route or mount (static
     files at ``/``) last, so that it does not shadow ``/api`` and ``/docs``.
     """
+    refuse_other_door(memoir.front_door, "http", "create_app")
     settings = settings if settings is not None else ServerConfig()
     app = FastAPI(
         title="memoir-ai",

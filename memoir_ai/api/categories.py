@@ -36,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from memoir_ai.api.deps import MemoirDep
 from memoir_ai.api.models import ErrorBody
-from memoir_ai.browse import CategoryDetail, category_reference, find_category
+from memoir_ai.browse import CategoryDetail, find_category
+from memoir_ai.category_paths import parse_reference
 from memoir_ai.errors import ValidationError
 from memoir_ai.front_doors import json_data
 from memoir_ai.maintenance.results import CategoryChange
@@ -135,25 +136,25 @@ def delete_empty(memoir: MemoirDep) -> Response:
 @categories_router.get("/categories/{category:path}")
 def get_category(category: CategoryInPath, memoir: MemoirDep) -> CategoryDetail:
     """One category: its id, path, level, chunk counts and children."""
-    return find_category(memoir.get_category_tree(), category_reference(category))
+    return find_category(memoir.get_category_tree(), parse_reference(category), memoir.door_words)
 
 
 @categories_router.post("/categories/{category:path}/rename")
 def rename(category: CategoryInPath, body: RenameRequest, memoir: MemoirDep) -> CategoryChange:
     """Rename a category; its chunks and children stay where they are."""
-    return memoir.rename_category(category_reference(category), body.new_name)
+    return memoir.rename_category(parse_reference(category), body.new_name)
 
 
 @categories_router.post("/categories/{category:path}/merge")
 def merge(category: CategoryInPath, body: MergeRequest, memoir: MemoirDep) -> CategoryChange:
     """Merge a category into another of its level: children recursively, chunks moved."""
-    return memoir.merge_categories(category_reference(category), category_reference(body.into))
+    return memoir.merge_categories(parse_reference(category), parse_reference(body.into))
 
 
 @categories_router.post("/categories/{category:path}/move")
 def move(category: CategoryInPath, body: MoveRequest, memoir: MemoirDep) -> CategoryChange:
     """Move a category with its subtree under a new parent one level up."""
-    return memoir.move_category(category_reference(category), category_reference(body.new_parent))
+    return memoir.move_category(parse_reference(category), parse_reference(body.new_parent))
 
 
 @categories_router.get("/chunks")
@@ -175,11 +176,11 @@ def list_chunks(
     if source_id is not None:
         return memoir.list_chunks(source_id)
     assert category is not None
-    found = find_category(memoir.get_category_tree(), category_reference(category))
+    found = find_category(memoir.get_category_tree(), parse_reference(category), memoir.door_words)
     return memoir.list_category_chunks(found.id)
 
 
 @categories_router.post("/chunks/move")
 def move_chunks(body: MoveChunksRequest, memoir: MemoirDep) -> CategoryChange:
     """File chunks under another leaf (a category at the tree's last level)."""
-    return memoir.move_chunks(body.chunk_ids, category_reference(body.leaf))
+    return memoir.move_chunks(body.chunk_ids, parse_reference(body.leaf))

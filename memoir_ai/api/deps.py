@@ -26,9 +26,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from memoir_ai.memoir import MemoirAI
-from memoir_ai.query.wording import QueryWording
 
-__all__ = ["HTTP_WORDING", "MemoirDep", "get_memoir"]
+__all__ = ["MemoirDep", "get_memoir"]
 
 
 def get_memoir(request: Request) -> MemoirAI:
@@ -39,18 +38,3 @@ def get_memoir(request: Request) -> MemoirAI:
 
 MemoirDep = Annotated[MemoirAI, Depends(get_memoir)]
 """A route parameter of this type receives the application's :class:`MemoirAI`."""
-
-HTTP_WORDING = QueryWording(
-    question='"question"',
-    budget_template='"max_token_budget": {value}',
-    budget_name='"max_token_budget"',
-    limit_template='"limit": {value}',
-    limit_name='"limit"',
-    param_name='"strategy_params": {{"{name}": ...}}',
-    param_template='"strategy_params": {{"{name}": {value}}}',
-    strategy_template='"strategy": "{value}"',
-    prune='"prompt_limiting_strategy": "prune"',
-    summarize='"prompt_limiting_strategy": "summarize"',
-    ingest="POST /api/sources",
-)
-"""How query errors name the fields of ``POST /api/query``."""

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-__all__ = ["ErrorBody", "Health", "IngestRequest", "QueryRequest"]
+from memoir_ai.query.results import QueryStrategy
 
-Strategy = Literal["one_shot", "wide_branch", "zoom_in", "branch_out"]
+__all__ = ["ErrorBody", "Health", "IngestRequest", "QueryRequest"]
 
 
 class _Request(BaseModel):
@@ -49,8 +49,8 @@ class QueryRequest(_Request):
     """A question to answer from the memory (``POST /api/query``)."""
 
     question: str = Field(description="The question, in plain language.")
-    strategy: Strategy = Field(
-        default="one_shot",
+    strategy: QueryStrategy = Field(
+        default=QueryStrategy.ONE_SHOT,
         description="How widely the tree is walked: one_shot, wide_branch, zoom_in or branch_out.",
     )
     strategy_params: dict[str, int] | None = Field(

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from memoir_ai import __version__
-from memoir_ai.api.deps import HTTP_WORDING, MemoirDep
+from memoir_ai.api.deps import MemoirDep
 from memoir_ai.api.models import ErrorBody, Health, IngestRequest, QueryRequest
 from memoir_ai.errors import NotFoundError, ValidationError
 from memoir_ai.front_doors import CallLog, SourceDeleted, json_data
@@ -122,12 +122,11 @@ def delete_source(
 def get_tree(
     memoir: MemoirDep,
     depth: Annotated[
-        int | None, Query(ge=1, description="Only the first levels, down to this one.")
+        int | None, Query(description="Only the first levels, down to this one (1 or more).")
     ] = None,
 ) -> CategoryTree:
     """The category tree: every category with its id, level and chunk counts."""
-    tree = memoir.get_category_tree()
-    return tree.trimmed(depth) if depth is not None else tree
+    return memoir.get_category_tree(depth)
 
 
 @api_router.get("/chunks/{chunk_id}", tags=["browse"])
@@ -147,7 +146,6 @@ async def query(body: QueryRequest, memoir: MemoirDep) -> JSONResponse:
         max_token_budget=body.max_token_budget,
         use_rankings=body.use_rankings,
         limit=body.limit,
-        wording=HTTP_WORDING,
     )
     return JSONResponse(json_data(result))
 

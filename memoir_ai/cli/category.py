@@ -37,7 +37,7 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking for
 
 
 def _reference(text: str) -> int | str:
-    from memoir_ai.maintenance._tree import parse_reference
+    from memoir_ai.category_paths import parse_reference
 
     return parse_reference(text)
 

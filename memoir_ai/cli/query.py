@@ -3,7 +3,8 @@
 ``--json`` prints exactly ``QueryResult.model_dump(mode="json")`` (the shape the
 Python API's result has; see :class:`memoir_ai.query.results.QueryResult`).
 ``--trace`` adds the walk down the tree, level by level. Errors name this
-command's options (``--budget``, ``--summarize``, ...): the query is asked with
+command's options (``--budget``, ``--summarize``, ...): the memory is opened
+with ``front_door="cli"``, whose query wording is
 :data:`~memoir_ai.query.wording.CLI_WORDING`.
 """
 
@@ -110,8 +111,6 @@ def query(
     ] = False,
 ) -> None:
     """Answer QUESTION by walking the category tree, citing the chunks the answer relies on."""
-    from memoir_ai.query.wording import CLI_WORDING
-
     params = {name: value for name, value in (("n", n), ("n2", n2)) if value is not None}
     with open_memoir(ctx) as memoir:
         result = memoir.query_sync(
@@ -122,7 +121,6 @@ def query(
             max_token_budget=budget,
             use_rankings=not no_rankings,
             limit=limit,
-            wording=CLI_WORDING,
         )
     if as_json:
         print_json(result.to_json_data())

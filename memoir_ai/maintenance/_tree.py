@@ -11,22 +11,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from memoir_ai.category_paths import CategoryRef, find_by_path, parse_reference
+from memoir_ai.category_paths import CategoryRef, find_by_path
 from memoir_ai.database.categories import CategoryRow
+from memoir_ai.door_words import PYTHON_WORDS, DoorWords
 from memoir_ai.errors import CategoryNotFoundError
 
-__all__ = ["CategoryRef", "Tree", "parse_reference"]
+__all__ = ["CategoryRef", "Tree"]
 
 
 @dataclass
 class Tree:
-    """The stored categories by id, the chunks filed directly under each, and the rules."""
+    """The stored categories by id, the chunks filed directly under each, and the rules.
+
+    ``words`` are the caller's front door's (:mod:`memoir_ai.door_words`): every
+    refusal of a change names that door's listings and actions.
+    """
 
     rows: Mapping[int, CategoryRow]
     counts: Mapping[int, int]
     depth: int
     limits: Mapping[int, int] = field(default_factory=dict)
     where: str = "the memory"
+    words: DoorWords = PYTHON_WORDS
 
     @cached_property
     def children_of(self) -> dict[int | None, list[CategoryRow]]:
@@ -84,13 +90,14 @@ class Tree:
             if row is None:
                 raise CategoryNotFoundError(
                     f"There is no category with id {reference} ({role}) in {self.where}.",
-                    remedy="`memoir tree --ids` (or get_category_tree()) shows every "
-                    "category's id; or name the category by its path, e.g. 'Astronomy > Moon'.",
+                    remedy=f"{self.words.tree} shows every category's id; or name the "
+                    "category by its path, e.g. 'Astronomy > Moon'.",
                 )
             return row
         found = find_by_path(
             str(reference),
             ((self.path(row.id), row.id) for row in self.rows.values()),
             context=f" ({role}) in {self.where}",
+            listing=self.words.tree,
         )
         return self.rows[found]

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from memoir_ai.database.categories import CategoryRow
-from memoir_ai.errors import TreeChangeError, ValidationError
+from memoir_ai.errors import NotFoundError, TreeChangeError, ValidationError
 from memoir_ai.maintenance._tree import Tree
 
 __all__ = [
@@ -28,7 +28,9 @@ __all__ = [
     "rename",
 ]
 
-MERGE_HINT = "merge the two with `memoir category merge` (merge_categories) instead"
+
+def _merge_hint(tree: Tree) -> str:
+    return f"merge the two with {tree.words.merge} instead"
 
 
 @dataclass
@@ -106,7 +108,7 @@ def move(tree: Tree, category: CategoryRow, new_parent: CategoryRow) -> Transiti
     if category.level == 1:
         raise TreeChangeError(
             f"{label!r} is a top-level category: it has no parent to change.",
-            remedy=f"to put its contents under another top-level category, {MERGE_HINT}.",
+            remedy=f"to put its contents under another top-level category, {_merge_hint(tree)}.",
         )
     if new_parent.level != category.level - 1:
         raise TreeChangeError(
@@ -148,7 +150,7 @@ def merge(
             f"{source_label!r} is at level {source.level} and {into_label!r} at level "
             f"{into.level}: only categories of the same level can be merged.",
             remedy="merge categories of the same level, or move categories first "
-            "(`memoir category move`).",
+            f"({tree.words.move}).",
         )
     change = Transition("merge")
     change.keep(tree, source.parent_id, into.id)
@@ -192,11 +194,10 @@ def move_chunks(
         )
     missing = sorted(set(chunk_ids) - set(found))
     if missing:
-        raise ValidationError(
+        raise NotFoundError(
             f"There is no chunk with id {', '.join(map(str, missing))} in {tree.where}; "
             "nothing was moved.",
-            remedy="`memoir sources chunks SOURCE_ID` lists chunk ids, and query results "
-            "cite them.",
+            remedy=f"{tree.words.chunk_ids}.",
         )
     label = tree.label(leaf.id)
     if leaf.level != tree.depth:
@@ -255,14 +256,14 @@ def check_transition(tree: Tree, change: Transition, *, undoing: bool = False) -
         else:
             rows[category_id] = row
     doing = "undo this change" if undoing else "make this change"
-    _check_rows(rows, tree.depth, doing)
+    _check_rows(tree, rows, doing)
     for chunk_id, category_id in change.chunks_after.items():
         target = rows.get(category_id)
         if target is None or target.level != tree.depth:
-            _broken(f"chunk {chunk_id} would not be filed under a leaf", doing)
+            _broken(tree, f"chunk {chunk_id} would not be filed under a leaf", doing)
     moved_from = set(change.chunks_before.values())
     if set(tree.counts) - set(rows) - moved_from:
-        _broken("a category that still holds chunks would be removed", doing)
+        _broken(tree, "a category that still holds chunks would be removed", doing)
     for level, limit in tree.limits.items():
         now = sum(1 for row in tree.rows.values() if row.level == level)
         then = sum(1 for row in rows.values() if row.level == level)
@@ -276,20 +277,21 @@ def check_transition(tree: Tree, change: Transition, *, undoing: bool = False) -
             )
 
 
-def _check_rows(rows: Mapping[int, CategoryRow], depth: int, doing: str) -> None:
+def _check_rows(tree: Tree, rows: Mapping[int, CategoryRow], doing: str) -> None:
     """Parents one level up, depth within bounds, sibling names unique."""
+    depth = tree.depth
     seen: set[tuple[int | None, str]] = set()
     for row in rows.values():
         parent = rows.get(row.parent_id) if row.parent_id is not None else None
         if row.level > depth:
-            _broken(f"{row.name!r} would be at level {row.level}, deeper than {depth}", doing)
+            _broken(tree, f"{row.name!r} would be at level {row.level}, deeper than {depth}", doing)
         if (row.parent_id is None) != (row.level == 1) or (
             row.parent_id is not None and (parent is None or parent.level != row.level - 1)
         ):
-            _broken(f"{row.name!r} would not sit one level below its parent", doing)
+            _broken(tree, f"{row.name!r} would not sit one level below its parent", doing)
         key = (row.parent_id, row.name)
         if key in seen:
-            _broken(f"two categories named {row.name!r} would share a parent", doing)
+            _broken(tree, f"two categories named {row.name!r} would share a parent", doing)
         seen.add(key)
 
 
@@ -299,15 +301,15 @@ def _refuse_sibling(tree: Tree, parent_id: int | None, name: str, doing: str) ->
             raise TreeChangeError(
                 f"Cannot {doing}: {tree.label(sibling.id)!r} (id {sibling.id}) already has "
                 "that name under the same parent.",
-                remedy=f"choose another name, or {MERGE_HINT}.",
+                remedy=f"choose another name, or {_merge_hint(tree)}.",
                 conflict=True,
             )
 
 
-def _broken(rule: str, doing: str) -> None:
+def _broken(tree: Tree, rule: str, doing: str) -> None:
     raise TreeChangeError(
         f"Cannot {doing}: {rule}.",
-        remedy="nothing was changed; look at the tree (`memoir tree --ids`) and correct it "
+        remedy=f"nothing was changed; look at the tree ({tree.words.tree}) and correct it "
         "with rename, move or merge.",
         conflict=True,
     )

@@ -29,6 +29,7 @@ from memoir_ai.database import changes as sql
 from memoir_ai.database.categories import CategoryRow
 from memoir_ai.database.changes import ChangeRow
 from memoir_ai.database.engine import DatabaseManager
+from memoir_ai.door_words import DoorWords, words_for
 from memoir_ai.errors import TreeChangeError, ValidationError
 from memoir_ai.maintenance import plans
 from memoir_ai.maintenance._tree import CategoryRef, Tree
@@ -57,6 +58,7 @@ class TreeMaintenance:
         self.config = config
         self.database = database
         self.front_door = front_door
+        self.words = words_for(front_door)
         self.depth = config.hierarchy_depth
         self.limits = {level: config.category_limit(level) for level in range(1, self.depth + 1)}
 
@@ -92,7 +94,7 @@ class TreeMaintenance:
 
     def move_chunks(self, chunk_ids: Sequence[int], leaf: CategoryRef) -> CategoryChange:
         """File ``chunk_ids`` under ``leaf``; see :func:`.plans.move_chunks`."""
-        ids = [_chunk_id(value) for value in chunk_ids]
+        ids = [_chunk_id(value, self.words) for value in chunk_ids]
 
         def plan(session: Session, tree: Tree) -> plans.Transition:
             target = tree.resolve(leaf, "the leaf to move the chunks to")
@@ -133,7 +135,7 @@ class TreeMaintenance:
                 raise TreeChangeError(
                     "There is no change to undo: the change history has none that is not "
                     "undone already.",
-                    remedy="`memoir category history` lists the changes made and undone.",
+                    remedy=f"{self.words.history} lists the changes made and undone.",
                 )
             tree = self._tree(session)
             transition = _transition(change)
@@ -160,7 +162,7 @@ class TreeMaintenance:
                 return None
             plans.check_transition(tree, transition)
             sql.apply_states(session, transition.before, transition.after, transition.chunk_moves())
-            after = Tree(_applied(tree.rows, transition.after), {}, self.depth)
+            after = Tree(_applied(tree.rows, transition.after), {}, self.depth, words=self.words)
             births = sql.chunk_births(session, list(transition.chunks_before))
             return sql.record_change(
                 session,
@@ -184,6 +186,7 @@ class TreeMaintenance:
             self.depth,
             self.limits,
             where=self.database.masked_url,
+            words=self.words,
         )
 
     def _ensure_limit_rows(self) -> None:
@@ -198,11 +201,11 @@ class TreeMaintenance:
         return change
 
 
-def _chunk_id(value: object) -> int:
+def _chunk_id(value: object, words: DoorWords) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(
             f"A chunk id is a whole number, got {value!r}.",
-            remedy="give the ids that `memoir sources chunks` lists or a query cites.",
+            remedy=f"give whole numbers: {words.chunk_ids}.",
         )
     return value
 
@@ -305,7 +308,7 @@ def _refuse_changed_rows(
             f"Cannot undo change {change.id} ({change.summary}): rows it touched have changed "
             f"since: {shown}.",
             remedy="undo restores only rows nobody changed since; correct the tree by hand "
-            "with rename, move, merge or chunk move (`memoir category history` shows what "
+            f"with rename, move, merge or chunk move ({tree.words.history} shows what "
             "the change did).",
             conflict=True,
         )

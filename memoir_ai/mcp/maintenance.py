@@ -9,17 +9,16 @@ path of names (``"Astronomy > Moon"``); a refusal is a tool error with its remed
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Annotated, Any
 
-import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
-from memoir_ai.errors import MemoirAIError
+from memoir_ai.category_paths import parse_reference
 from memoir_ai.maintenance.results import CategoryChange
+from memoir_ai.mcp._answers import JsonObject, answer, in_thread
 from memoir_ai.memoir import MemoirAI
 
 __all__ = ["add_maintenance_tools"]
@@ -34,20 +33,12 @@ CategoryRef = Annotated[
 _CHANGE = ToolAnnotations(destructive_hint=False, idempotent_hint=False)
 
 
-def _reference(value: int | str) -> int | str:
-    from memoir_ai.maintenance._tree import parse_reference
-
-    return value if isinstance(value, int) else parse_reference(value)
-
-
 async def _change(work: partial[CategoryChange]) -> CallToolResult:
-    try:
-        change = await anyio.to_thread.run_sync(work)
-    except MemoirAIError as error:
-        return CallToolResult(content=[TextContent(type="text", text=str(error))], is_error=True)
-    data = change.to_json_data()
-    text = json.dumps(data, ensure_ascii=False)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+    async def run() -> JsonObject:
+        change = await in_thread(work)
+        return change.to_json_data()
+
+    return await answer(run())
 
 
 def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
@@ -66,7 +57,7 @@ def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
 
         Returns the recorded change: the category before and after.
         """
-        return await _change(partial(memoir.rename_category, _reference(category), new_name))
+        return await _change(partial(memoir.rename_category, parse_reference(category), new_name))
 
     @server.tool(annotations=ToolAnnotations(destructive_hint=True, idempotent_hint=False))
     async def merge_categories(
@@ -75,8 +66,9 @@ def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
         """Merge one category into another of the same level, and remove the emptied one.
 
         Sub-categories move under the target; one whose name the target has too is
-        merged the same way; chunks move with them. The user can undo it with
-        `memoir category undo` while nothing else changed those rows.
+        merged the same way; chunks move with them. This server has no undo tool:
+        check both categories first (get_tree); the answer lists every category and
+        chunk touched, before and after, to put them back by hand if needed.
 
         Args:
             source: The category to merge away, by id or path.
@@ -84,7 +76,9 @@ def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
 
         Returns the recorded change: every category and chunk touched, before and after.
         """
-        return await _change(partial(memoir.merge_categories, _reference(source), _reference(into)))
+        return await _change(
+            partial(memoir.merge_categories, parse_reference(source), parse_reference(into))
+        )
 
     @server.tool(annotations=_CHANGE)
     async def move_category(
@@ -100,7 +94,7 @@ def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
             new_parent: Its new parent, by id or path.
         """
         return await _change(
-            partial(memoir.move_category, _reference(category), _reference(new_parent))
+            partial(memoir.move_category, parse_reference(category), parse_reference(new_parent))
         )
 
     @server.tool(annotations=_CHANGE)
@@ -115,4 +109,4 @@ def add_maintenance_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
 
         Returns the recorded change: where each chunk was and where it is now.
         """
-        return await _change(partial(memoir.move_chunks, chunk_ids, _reference(leaf)))
+        return await _change(partial(memoir.move_chunks, chunk_ids, parse_reference(leaf)))

@@ -15,28 +15,28 @@ the synchronous reads run in a worker thread.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
-import anyio.to_thread
 from mcp.server.mcpserver import MCPServer, ResourceSecurity
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import ValidationError as PydanticValidationError
 
 from memoir_ai import __version__
+from memoir_ai.door_words import MCP_WORDS, refuse_other_door
 from memoir_ai.errors import MemoirAIError, ValidationError
 from memoir_ai.front_doors import SourceDeleted, json_data
+from memoir_ai.mcp._answers import JsonObject, answer, failure, in_thread
 from memoir_ai.mcp.maintenance import add_maintenance_tools
 from memoir_ai.memoir import MemoirAI
+from memoir_ai.query.results import QueryStrategy
 from memoir_ai.results import CategoryTree, ChunkDetail, SourceSummary
 
 __all__ = ["SourceDeleted", "build_server", "json_data"]
 
 _T = TypeVar("_T")
-JsonObject = dict[str, Any]
-Strategy = Literal["one_shot", "wide_branch", "zoom_in", "branch_out"]
 
 INSTRUCTIONS = (
     "A long-term memory that files texts under a category tree in a SQL database. "
@@ -44,32 +44,11 @@ INSTRUCTIONS = (
     "cites the stored chunks it used with their category paths; browse with get_tree, "
     "list_sources and get_chunk. Correct the tree with rename_category, merge_categories, "
     "move_category and move_chunks (categories by id or by path such as "
-    "'Astronomy > Moon'); each change is recorded and `memoir category undo` reverts the last."
+    "'Astronomy > Moon'); each change is recorded and answers with what it changed, before "
+    f"and after. To revert one there is {MCP_WORDS.undo}."
 )
 _READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True)
 _JSON = "application/json"
-
-
-def _success(data: JsonObject) -> CallToolResult:
-    text = json.dumps(data, ensure_ascii=False)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
-
-
-def _failure(error: MemoirAIError) -> CallToolResult:
-    return CallToolResult(content=[TextContent(type="text", text=str(error))], is_error=True)
-
-
-async def _answer(work: Awaitable[JsonObject]) -> CallToolResult:
-    """The tool's answer: the JSON ``work`` produces, or the one line of a user error."""
-    try:
-        return _success(await work)
-    except MemoirAIError as error:
-        return _failure(error)
-
-
-async def _in_thread(function: Callable[[], _T]) -> _T:
-    """Run a blocking read of the memory in a worker thread, off the event loop."""
-    return await anyio.to_thread.run_sync(function)
 
 
 class MemoirMCPServer(MCPServer[Any]):
@@ -87,7 +66,7 @@ class MemoirMCPServer(MCPServer[Any]):
             taken = tuple(tool.parameters.get("properties", {}))
             unknown = sorted(set(arguments) - set(taken))
             if unknown:
-                return _failure(
+                return failure(
                     ValidationError(
                         f"{name} takes no argument {', '.join(map(repr, unknown))}.",
                         remedy=f"call {name} with its own arguments: {', '.join(taken)}.",
@@ -103,7 +82,7 @@ class MemoirMCPServer(MCPServer[Any]):
                 f"{'.'.join(map(str, item['loc'])) or 'arguments'}: {item['msg']}"
                 for item in cause.errors(include_url=False)
             )
-            return _failure(
+            return failure(
                 ValidationError(
                     f"Invalid arguments for {name}: {problems}.",
                     remedy=f"call {name} with arguments of the types its input schema gives "
@@ -113,7 +92,14 @@ class MemoirMCPServer(MCPServer[Any]):
 
 
 def build_server(memoir: MemoirAI) -> MCPServer[Any]:
-    """The MCP server over ``memoir``: ten tools and three resources (module docstring)."""
+    """The MCP server over ``memoir``: ten tools and three resources (module docstring).
+
+    ``memoir`` is opened with ``front_door="mcp"``: its refusals name the tools.
+
+    Raises:
+        ConfigurationError: ``memoir`` was opened for another front door.
+    """
+    refuse_other_door(memoir.front_door, "mcp", "build_server")
     server: MCPServer[Any] = MemoirMCPServer(
         "memoir-ai",
         instructions=INSTRUCTIONS,
@@ -156,7 +142,7 @@ def _add_writing_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
             )
             return json_data(result)
 
-        return await _answer(run())
+        return await answer(run())
 
     @server.tool(annotations=ToolAnnotations(destructive_hint=True, idempotent_hint=True))
     async def delete_source(
@@ -179,10 +165,10 @@ def _add_writing_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
                     remedy="call delete_source again with confirm set to true if the user "
                     "wants this source and its chunks gone.",
                 )
-            removed = await _in_thread(partial(memoir.delete_source, source_id))
+            removed = await in_thread(partial(memoir.delete_source, source_id))
             return SourceDeleted(source_id=source_id, chunks_deleted=removed).to_json_data()
 
-        return await _answer(run())
+        return await answer(run())
 
 
 def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
@@ -190,7 +176,7 @@ def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
     @server.tool(annotations=ToolAnnotations(destructive_hint=False))
     async def query(
         question: str,
-        strategy: Strategy = "one_shot",
+        strategy: QueryStrategy = QueryStrategy.ONE_SHOT,
         max_token_budget: int | None = None,
         limit: int = 10,
     ) -> Annotated[CallToolResult, JsonObject]:
@@ -217,7 +203,7 @@ def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
             )
             return json_data(result)
 
-        return await _answer(run())
+        return await answer(run())
 
     @server.tool(annotations=_READ)
     async def get_tree(depth: int | None = None) -> Annotated[CallToolResult, CategoryTree]:
@@ -229,15 +215,10 @@ def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
         """
 
         async def run() -> JsonObject:
-            if depth is not None and depth < 1:
-                raise ValidationError(
-                    f"depth must be 1 or more, got {depth}.",
-                    remedy="pass a depth of 1 or more, or leave it out for the whole tree.",
-                )
-            tree = await _in_thread(memoir.get_category_tree)
-            return (tree.trimmed(depth) if depth is not None else tree).to_json_data()
+            tree = await in_thread(partial(memoir.get_category_tree, depth))
+            return tree.to_json_data()
 
-        return await _answer(run())
+        return await answer(run())
 
     @server.tool(annotations=_READ)
     async def list_sources() -> Annotated[CallToolResult, list[SourceSummary]]:
@@ -247,10 +228,10 @@ def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
         """
 
         async def run() -> JsonObject:
-            sources = await _in_thread(memoir.list_sources)
+            sources = await in_thread(memoir.list_sources)
             return {"result": [source.to_json_data() for source in sources]}
 
-        return await _answer(run())
+        return await answer(run())
 
     @server.tool(annotations=_READ)
     async def get_chunk(chunk_id: int) -> Annotated[CallToolResult, ChunkDetail]:
@@ -261,10 +242,10 @@ def _add_reading_tools(server: MCPServer[Any], memoir: MemoirAI) -> None:
         """
 
         async def run() -> JsonObject:
-            chunk = await _in_thread(partial(memoir.get_chunk, chunk_id))
+            chunk = await in_thread(partial(memoir.get_chunk, chunk_id))
             return chunk.to_json_data()
 
-        return await _answer(run())
+        return await answer(run())
 
 
 def _add_resources(server: MCPServer[Any], memoir: MemoirAI) -> None:
@@ -307,7 +288,7 @@ def _add_resources(server: MCPServer[Any], memoir: MemoirAI) -> None:
 async def _read(function: Callable[[], _T]) -> _T:
     """A resource read off the event loop; a user error becomes the resource's error."""
     try:
-        return await _in_thread(function)
+        return await in_thread(function)
     except ValidationError as error:
         raise ResourceNotFoundError(str(error)) from error
     except MemoirAIError as error:

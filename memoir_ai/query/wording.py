@@ -3,17 +3,27 @@
 A message such as "use max_token_budget=1500 or more" is right in Python and
 wrong on the command line, where the same setting is ``--budget 1500``. The
 query layer therefore never spells a parameter itself: every message and
-remedy that names one asks a :class:`QueryWording`. :data:`API_WORDING` (the
-default) names the parameters of :meth:`memoir_ai.MemoirAI.query`;
-``memoir query`` passes :data:`CLI_WORDING`, which names its options. A new
-front door (MCP, HTTP) builds its own the same way.
+remedy that names one asks a :class:`QueryWording`. :data:`API_WORDING` names
+the parameters of :meth:`memoir_ai.MemoirAI.query`, :data:`CLI_WORDING` the
+options of ``memoir query``, :data:`MCP_WORDING` the arguments of the MCP
+``query`` tool and :data:`HTTP_WORDING` the fields of ``POST /api/query``.
+:meth:`memoir_ai.MemoirAI.query` uses its front door's
+(:attr:`memoir_ai.door_words.DoorWords.query`); a new front door adds its own
+to :data:`QUERY_WORDINGS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["API_WORDING", "CLI_WORDING", "QueryWording"]
+__all__ = [
+    "API_WORDING",
+    "CLI_WORDING",
+    "HTTP_WORDING",
+    "MCP_WORDING",
+    "QUERY_WORDINGS",
+    "QueryWording",
+]
 
 
 @dataclass(frozen=True)
@@ -83,3 +93,29 @@ CLI_WORDING = QueryWording(
     ingest="`memoir ingest PATH`",
 )
 """The names of ``memoir query``'s options."""
+
+MCP_WORDING = QueryWording(question="question", ingest="the ingest_text tool")
+"""The arguments of the MCP ``query`` tool (the Python names, but the question and ingest)."""
+
+HTTP_WORDING = QueryWording(
+    question='"question"',
+    budget_template='"max_token_budget": {value}',
+    budget_name='"max_token_budget"',
+    limit_template='"limit": {value}',
+    limit_name='"limit"',
+    param_name='"strategy_params": {{"{name}": ...}}',
+    param_template='"strategy_params": {{"{name}": {value}}}',
+    strategy_template='"strategy": "{value}"',
+    prune='"prompt_limiting_strategy": "prune"',
+    summarize='"prompt_limiting_strategy": "summarize"',
+    ingest="POST /api/sources",
+)
+"""The fields of ``POST /api/query``."""
+
+QUERY_WORDINGS = {
+    "python": API_WORDING,
+    "cli": CLI_WORDING,
+    "mcp": MCP_WORDING,
+    "http": HTTP_WORDING,
+}
+"""Each front door (``MemoirAI.front_door``) → how its query refusals name parameters."""

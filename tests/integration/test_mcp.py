@@ -9,30 +9,27 @@ equal the dump of what the Python API returns.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import anyio
 import httpx
 import httpx2
 import pytest
 from mcp import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import CallToolResult, TextResourceContents
 
 from memoir_ai import MemoirAI
 from memoir_ai.errors import ValidationError
+from tests.mcp_client import MEMOIR, environment, ok, over_stdio, refused, resource
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-MEMOIR = str(Path(sys.executable).parent / "memoir")
 TOOLS = {
     "ingest_text",
     "query",
@@ -48,41 +45,6 @@ TOOLS = {
 SAMPLE = SAMPLES / "astronomy" / "moon-phases.md"
 SOURCE_ID = "astronomy/moon-phases.md"
 OTHER = SAMPLES / "baking" / "sourdough-starter.md"
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMOIR_")}
-    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-    return env
-
-
-def _text(result: CallToolResult) -> str:
-    return "".join(getattr(block, "text", "") for block in result.content)
-
-
-def _ok(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, _text(result)
-    assert isinstance(result.structured_content, dict)
-    assert json.loads(_text(result)) == result.structured_content  # text carries the same JSON
-    return result.structured_content
-
-
-def _refused(result: CallToolResult, *fragments: str) -> str:
-    text = _text(result)
-    assert result.is_error, text
-    assert "Fix:" in text and "Traceback" not in text and "\n" not in text, text
-    for fragment in fragments:
-        assert fragment in text, text
-    return text
-
-
-async def _resource(session: ClientSession, uri: str) -> dict[str, Any]:
-    read = await session.read_resource(uri)
-    (contents,) = read.contents
-    assert isinstance(contents, TextResourceContents)
-    assert contents.mime_type == "application/json"
-    document: dict[str, Any] = json.loads(contents.text)
-    return document
 
 
 async def _scenario(session: ClientSession, url: str) -> None:
@@ -104,38 +66,36 @@ async def _scenario(session: ClientSession, url: str) -> None:
     assert templates == {"memoir://sources/{+source_id}", "memoir://chunks/{chunk_id}"}
 
     # Nothing is stored yet: a query is a tool error that says what to do.
-    _refused(await session.call_tool("query", {"question": "Why does the Moon have phases?"}))
+    refused(await session.call_tool("query", {"question": "Why does the Moon have phases?"}))
 
-    ingested = _ok(
+    ingested = ok(
         await session.call_tool(
             "ingest_text",
             {"text": SAMPLE.read_text("utf-8"), "source_id": SOURCE_ID, "title": "Moon phases"},
         )
     )
-    _ok(
-        await session.call_tool("ingest_text", {"text": OTHER.read_text("utf-8"), "source_id": "b"})
-    )
+    ok(await session.call_tool("ingest_text", {"text": OTHER.read_text("utf-8"), "source_id": "b"}))
     assert ingested["source_id"] == SOURCE_ID and ingested["status"] == "created"
-    again = _ok(
+    again = ok(
         await session.call_tool(
             "ingest_text", {"text": SAMPLE.read_text("utf-8"), "source_id": SOURCE_ID}
         )
     )
     assert again["status"] == "unchanged"
     # Different text under the same id is refused without replace, with the remedy.
-    _refused(await session.call_tool("ingest_text", {"text": "Other words.", "source_id": "b"}))
+    refused(await session.call_tool("ingest_text", {"text": "Other words.", "source_id": "b"}))
 
-    answered = _ok(
+    answered = ok(
         await session.call_tool(
             "query",
             {"question": "Why does the Moon have phases?", "strategy": "wide_branch", "limit": 5},
         )
     )
-    tree = _ok(await session.call_tool("get_tree", {}))
-    top = _ok(await session.call_tool("get_tree", {"depth": 1}))
-    sources = _ok(await session.call_tool("list_sources", {}))
+    tree = ok(await session.call_tool("get_tree", {}))
+    top = ok(await session.call_tool("get_tree", {"depth": 1}))
+    sources = ok(await session.call_tool("list_sources", {}))
     chunk_id = ingested["chunks"][0]["id"]
-    chunk = _ok(await session.call_tool("get_chunk", {"chunk_id": chunk_id}))
+    chunk = ok(await session.call_tool("get_chunk", {"chunk_id": chunk_id}))
 
     # The independent measure: the same database, opened by the Python API here.
     with MemoirAI(database_url=url) as memoir:
@@ -159,33 +119,36 @@ async def _scenario(session: ClientSession, url: str) -> None:
         ]
 
         # Resources: the same dumps.
-        assert await _resource(session, "memoir://tree") == tree
-        assert await _resource(session, f"memoir://sources/{SOURCE_ID}") == sources["result"][0]
-        assert await _resource(session, f"memoir://chunks/{chunk_id}") == chunk
+        assert await resource(session, "memoir://tree") == tree
+        assert await resource(session, f"memoir://sources/{SOURCE_ID}") == sources["result"][0]
+        assert await resource(session, f"memoir://chunks/{chunk_id}") == chunk
 
         # Bad arguments and unknown ids: tool errors with the remedy, nothing changed.
-        with pytest.raises(ValidationError) as raised:
-            memoir.get_chunk(999999)
-        # Exactly the error's one line (message and fix), as the CLI prints it.
-        assert _refused(await session.call_tool("get_chunk", {"chunk_id": 999999})) == str(
+        with (
+            MemoirAI(database_url=url, front_door="mcp") as as_mcp,
+            pytest.raises(ValidationError) as raised,
+        ):
+            as_mcp.get_chunk(999999)
+        # Exactly the error's one line (message and fix) in the MCP door's words.
+        assert refused(await session.call_tool("get_chunk", {"chunk_id": 999999})) == str(
             raised.value
         )
-        _refused(await session.call_tool("query", {"question": "Moon?", "limit": 0}))
-        _refused(await session.call_tool("get_tree", {"depth": 0}), "depth")
-        _refused(await session.call_tool("delete_source", {"source_id": SOURCE_ID}), "confirm")
-        _refused(
+        refused(await session.call_tool("query", {"question": "Moon?", "limit": 0}))
+        refused(await session.call_tool("get_tree", {"depth": 0}), "depth")
+        refused(await session.call_tool("delete_source", {"source_id": SOURCE_ID}), "confirm")
+        refused(
             await session.call_tool("delete_source", {"source_id": "nope", "confirm": True}),
             "nope",
         )
         # Arguments the input schema refuses, or that no tool takes: one line, nothing run.
-        _refused(
+        refused(
             await session.call_tool("query", {"question": "Moon?", "strategy": "bad"}),
             "strategy",
             "Invalid arguments for query",
         )
-        _refused(await session.call_tool("get_chunk", {"chunk_id": "abc"}), "chunk_id")
-        _refused(await session.call_tool("ingest_text", {"source_id": "c"}), "text")
-        _refused(
+        refused(await session.call_tool("get_chunk", {"chunk_id": "abc"}), "chunk_id")
+        refused(await session.call_tool("ingest_text", {"source_id": "c"}), "text")
+        refused(
             await session.call_tool(
                 "ingest_text", {"text": "Words.", "source_id": "c", "bogus": 1}
             ),
@@ -194,31 +157,18 @@ async def _scenario(session: ClientSession, url: str) -> None:
         )
         assert [s.source_id for s in memoir.list_sources()] == [SOURCE_ID, "b"]
 
-        deleted = _ok(
+        deleted = ok(
             await session.call_tool("delete_source", {"source_id": SOURCE_ID, "confirm": True})
         )
         assert deleted == {"source_id": SOURCE_ID, "chunks_deleted": len(ingested["chunks"])}
         assert [s.source_id for s in memoir.list_sources()] == ["b"]
         with pytest.raises(Exception, match="no source"):
-            await _resource(session, f"memoir://sources/{SOURCE_ID}")
+            await resource(session, f"memoir://sources/{SOURCE_ID}")
 
 
 def test_stdio(sqlite_url: str, tmp_path: Path) -> None:
-    parameters = StdioServerParameters(
-        command=MEMOIR, args=["--db", sqlite_url, "mcp"], env=_environment(), cwd=str(tmp_path)
-    )
-    errors = tmp_path / "stderr.log"
-
-    async def main(errlog: TextIO) -> None:
-        async with (
-            stdio_client(parameters, errlog=errlog) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await _scenario(session, sqlite_url)
-
-    with errors.open("w") as errlog:
-        anyio.run(main, errlog)
-    assert "offline" in errors.read_text("utf-8")  # the offline-model notice went to stderr
+    stderr = over_stdio(sqlite_url, tmp_path, partial(_scenario, url=sqlite_url))
+    assert "offline" in stderr  # the offline-model notice went to stderr
 
 
 def test_stdout_carries_only_protocol(sqlite_url: str, tmp_path: Path) -> None:
@@ -260,7 +210,7 @@ def test_stdout_carries_only_protocol(sqlite_url: str, tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=errlog,
             text=True,
-            env=_environment(),
+            env=environment(),
             cwd=tmp_path,
         ) as server,
     ):
@@ -295,7 +245,7 @@ TOKEN = "mcp-token-for-the-tests-0123456789"
 def _http_server(url: str, tmp_path: Path, token: str | None = None) -> Iterator[str]:
     port = _free_port()
     errors = (tmp_path / "http.log").open("w")
-    env = _environment()
+    env = environment()
     if token is not None:
         env["MEMOIR_API_TOKEN"] = token
     process = subprocess.Popen(
@@ -337,9 +287,9 @@ def test_streamable_http_with_a_token(sqlite_url: str, tmp_path: Path) -> None:
     accept = {"Accept": "application/json, text/event-stream"}
     with _http_server(sqlite_url, tmp_path, token=TOKEN) as endpoint:
         for headers in ({}, {"Authorization": "Bearer not-the-token-at-all-0123456789"}):
-            refused = httpx.post(endpoint, json=initialize, headers={**accept, **headers})
-            assert refused.status_code == 401, refused.text
-            assert "Authorization: Bearer" in refused.json()["remedy"]
+            denied = httpx.post(endpoint, json=initialize, headers={**accept, **headers})
+            assert denied.status_code == 401, denied.text
+            assert "Authorization: Bearer" in denied.json()["remedy"]
         # The body cap holds here too (the default, 10 MB).
         too_big = httpx.post(
             endpoint,
@@ -365,7 +315,7 @@ def test_refuses_to_listen_beyond_loopback(sqlite_url: str, tmp_path: Path) -> N
         [MEMOIR, "--db", sqlite_url, "mcp", "--transport", "streamable-http", "--host", "0.0.0.0"],
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=environment(),
         cwd=tmp_path,
         timeout=60,
     )

@@ -476,9 +476,9 @@ def test_the_helpers_of_the_sources_under_the_candidates_reach_the_prompts(memor
     selects = [prompt for kind, prompt in script.requests if kind == "select"]
     assert all(helper in selects[0] for helper in HELPERS.values())  # level 1: every source
     for prompt in selects[1:]:
-        parent = prompt.split("Parent path: ", 1)[1].split("\n", 1)[0]
+        inputs: Any = prompt.inputs  # the typed inputs say which parent; the prose is not read
         shown = [name for name, helper in HELPERS.items() if helper in prompt]
-        assert len(shown) == 1, parent  # one source per top category in this memory
+        assert len(shown) == 1, inputs.parent_path  # one source per top category in this memory
     answer_prompt = next(prompt for kind, prompt in script.requests if kind == "answer")
     used_sources = {chunk.source_id.removesuffix(".md") for chunk in result.chunks}
     assert {name for name, helper in HELPERS.items() if helper in answer_prompt} == used_sources

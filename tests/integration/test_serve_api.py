@@ -32,7 +32,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indire
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[httpx.Client]:
-    with MemoirAI(database_url=database_url) as memoir:
+    with MemoirAI(database_url=database_url, front_door="http") as memoir:
         memoir.initialize()  # as `memoir serve` does at start-up
         app = create_app(memoir, ServerConfig(api_token=None))
         with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=300) as client:

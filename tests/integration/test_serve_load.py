@@ -92,7 +92,7 @@ def test_an_ingest_waiting_on_the_model_blocks_no_other_request(database_url: st
         return await responder(messages, info)
 
     text = (SAMPLES / "astronomy" / "moon-phases.md").read_text("utf-8")
-    with MemoirAI(database_url=database_url, llm=FunctionModel(gated)) as memoir:
+    with MemoirAI(database_url=database_url, llm=FunctionModel(gated), front_door="http") as memoir:
         memoir.initialize()
         with (
             serve_in_thread(create_app(memoir, ServerConfig(api_token=None))) as base,

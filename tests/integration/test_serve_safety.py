@@ -31,7 +31,7 @@ def guarded(sqlite_url: str) -> Iterator[tuple[str, str]]:
     settings = ServerConfig(
         api_token=TOKEN, max_request_bytes=CAP, cors_origins="https://app.example"
     )
-    with MemoirAI(database_url=sqlite_url) as memoir:
+    with MemoirAI(database_url=sqlite_url, front_door="http") as memoir:
         memoir.initialize()
         with serve_in_thread(create_app(memoir, settings)) as base:
             yield base, sqlite_url
@@ -133,7 +133,7 @@ def test_cors_only_for_the_configured_origins(guarded: tuple[str, str], sqlite_u
         assert other.headers.get("access-control-allow-origin") is None
     # Without configured origins, no CORS header at all.
     with (
-        MemoirAI(database_url=sqlite_url) as memoir,
+        MemoirAI(database_url=sqlite_url, front_door="http") as memoir,
         serve_in_thread(create_app(memoir, ServerConfig(api_token=None, cors_origins=()))) as plain,
         httpx.Client(base_url=plain) as client,
     ):
@@ -179,7 +179,7 @@ def test_an_unreachable_database_is_503_with_its_password_masked(tmp_path: Path)
     url = f"postgresql+psycopg://memoir:hunter2-secret@127.0.0.1:{free_port()}/memoir"
     settings = {"db_retry_attempts": 1, "db_retry_max_seconds": 1, "db_connect_timeout": 1}
     with (
-        MemoirAI(database_url=url, **settings) as memoir,
+        MemoirAI(database_url=url, **settings, front_door="http") as memoir,
         serve_in_thread(create_app(memoir, ServerConfig(api_token=None))) as base,
         httpx.Client(base_url=base, timeout=60) as client,
     ):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memoir_ai.browse import category_reference, find_category
+from memoir_ai.browse import find_category
+from memoir_ai.category_paths import parse_reference
 from memoir_ai.errors import CategoryNotFoundError
 from memoir_ai.results import CategoryNode, CategoryTree
 
@@ -33,8 +34,8 @@ TREE = CategoryTree(
 def test_ids_and_digit_strings_name_the_category_with_that_id() -> None:
     assert find_category(TREE, 5).path == ("Myths", "Moon")
     assert find_category(TREE, " 5 ").path == ("Myths", "Moon")
-    assert category_reference("12") == 12
-    assert category_reference("Astronomy > Moon") == "Astronomy > Moon"
+    assert parse_reference("12") == 12
+    assert parse_reference("Astronomy > Moon") == "Astronomy > Moon"
 
 
 def test_a_full_path_or_the_end_of_exactly_one_path_names_a_category() -> None:
