@@ -7,7 +7,7 @@ then answers the same 6 questions (wide_branch, 8 per level, up to 10 chunks
 per path) in its own process, after 2 warm-up queries; the figure is the
 median over the queries of the process CPU time one query takes
 (``time.process_time``: the pipeline, the tokenizer and the offline model, no
-waiting), and the ratio this version / baseline, sides alternating twice.
+waiting), and the ratio this version / baseline, sides alternating four times.
 
 The baseline is the ``memoir_ai`` package of the git ref in ``BENCH_BASELINE``
 (e.g. ``main``), extracted with ``git archive`` and put first on
@@ -49,7 +49,7 @@ QUESTIONS = [
     "Which records did the teacher find in the village?",
     "What did the sailor answer at the station?",
 ]
-ROUNDS = 2
+ROUNDS = 4
 
 CHILD = """
 import json, logging, os, sys, time
