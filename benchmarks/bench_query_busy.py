@@ -7,17 +7,26 @@ then answers the same 6 questions (wide_branch, 8 per level, up to 10 chunks
 per path) in its own process, after 2 warm-up queries; the figure is the
 median over the queries of the process CPU time one query takes
 (``time.process_time``: the pipeline, the tokenizer and the offline model, no
-waiting), and the ratio this version / baseline, sides alternating twice.
+waiting), and the ratio this version / baseline, sides alternating four times.
 
 The baseline is the ``memoir_ai`` package of the git ref in ``BENCH_BASELINE``
 (e.g. ``main``), extracted with ``git archive`` and put first on
-``PYTHONPATH``; without it only this version is measured.
+``PYTHONPATH``; without it only this version is measured. A baseline that
+predates this version's newest migration reads a copy of the same memory taken
+down to its own newest revision (``memoir db downgrade``, which keeps every
+row the older schema holds), so both sides read the same tree and chunks; the
+number of chunks each side's answers brought is in the note.
+
+Issue 13's goal is measured against the code before its work:
+``BENCH_BASELINE=ed86dc1``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,7 +49,7 @@ QUESTIONS = [
     "Which records did the teacher find in the village?",
     "What did the sailor answer at the station?",
 ]
-ROUNDS = 2
+ROUNDS = 4
 
 CHILD = """
 import json, logging, os, sys, time
@@ -89,6 +98,32 @@ def _extract(ref: str, folder: Path) -> Path:
     return target
 
 
+def _newest_revision(package: Path) -> str:
+    versions = package / "memoir_ai" / "database" / "migrations" / "versions"
+    return max(
+        match.group(1)
+        for path in versions.glob("*.py")
+        if (match := re.match(r"(\d{4})_", path.name))
+    )
+
+
+def _baseline_database(folder: Path, baseline: Path) -> str:
+    """The memory for the baseline: the same file, taken down to the newest revision it knows."""
+    revision = _newest_revision(baseline)
+    if revision == _newest_revision(ROOT):
+        return f"sqlite:///{folder / 'busy.db'}"
+    shutil.copyfile(folder / "busy.db", folder / "baseline.db")
+    url = f"sqlite:///{folder / 'baseline.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "memoir_ai.cli.main", "--db", url, "db", "downgrade", revision]
+        + ["--yes"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    return url
+
+
 def _side(url: str, pythonpath: Path, cwd: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
@@ -112,14 +147,17 @@ def busy_figures() -> list[Figure]:
         url = f"sqlite:///{folder / 'busy.db'}"
         _ingest(url)
         baseline = _extract(baseline_ref, folder) if baseline_ref else None
+        baseline_url = _baseline_database(folder, baseline) if baseline else url
         current: list[float] = []
         before: list[float] = []
         chunks: list[int] = []
+        baseline_chunks: list[int] = []
         for _ in range(ROUNDS):
             if baseline is not None:
-                side = _side(url, baseline, folder)
+                side = _side(baseline_url, baseline, folder)
                 assert str(side["package"]).startswith(str(baseline)), side["package"]
                 before += side["busy"]  # type: ignore[arg-type]
+                baseline_chunks += side["chunks"]  # type: ignore[arg-type]
             side = _side(url, ROOT, folder)
             assert str(side["package"]).startswith(str(ROOT)), side["package"]
             current += side["busy"]  # type: ignore[arg-type]
@@ -141,9 +179,16 @@ def busy_figures() -> list[Figure]:
             )
         )
         return figures
+    baseline_note = (
+        f"{min(baseline_chunks)}-{max(baseline_chunks)} chunks in the answer prompt; "
+        f"{len(before)} queries, median CPU time"
+    )
     figures += [
         Figure(
-            f"query busy time [{baseline_ref}]", statistics.median(before) * 1000, "ms", note=note
+            f"query busy time [{baseline_ref}]",
+            statistics.median(before) * 1000,
+            "ms",
+            note=baseline_note,
         ),
         Figure(
             f"query busy time / {baseline_ref}",

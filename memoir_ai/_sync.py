@@ -25,9 +25,26 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
+        return _run(coroutine)
     context = contextvars.copy_context()
     with concurrent.futures.ThreadPoolExecutor(
         max_workers=1, thread_name_prefix="memoir-sync"
     ) as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
+        return pool.submit(context.run, _run, coroutine).result()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coroutine)``, with the result handed back outside the main task.
+
+    On leaving, ``asyncio.run`` (CPython 3.11 at least) looks up the SIGINT handler it
+    installed, a partial holding the main task, and formats that task's repr
+    with its result while doing so: a large result (a whole ``QueryResult``)
+    would be rendered as text twice per call, for nothing.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await coroutine)
+
+    asyncio.run(main())
+    return box[0]

@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from memoir_ai.database._base85 import b85encode
 from memoir_ai.database._payload_dictionary import DICTIONARY_V1
 
 __all__ = [
@@ -64,7 +65,8 @@ REFERENCE_TAG = OPEN + "r1:"
 PROBE = 32
 MIN_REFERENCED_LENGTH = 2 * PROBE
 
-_LEVEL = 9
+# zlib's default: on prompts, level 9 saves under 1% more bytes for about 40% more time.
+_LEVEL = 6
 _ESCAPES = {ord(char): ESCAPE + char for char in (OPEN, CLOSE, ESCAPE)}
 _TOKEN = re.compile(
     f"{ESCAPE}([{OPEN}{CLOSE}{ESCAPE}])|{OPEN}([0-9]+):([0-9a-f]{{8}}){CLOSE}", re.DOTALL
@@ -211,7 +213,7 @@ def encode(payload: Payload) -> str:
     raw = "".join(pieces).encode("utf-8", "surrogatepass")
     packed = compressor.compress(raw) + compressor.flush()
     tag = REFERENCE_TAG if payload.chunk_ids else PLAIN_TAG
-    return tag + base64.b85encode(packed).decode("ascii")
+    return tag + b85encode(packed)
 
 
 def decode(stored: str) -> Payload:

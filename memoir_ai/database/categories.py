@@ -18,10 +18,11 @@ the first plain read, which comes after the lock).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -116,6 +117,13 @@ def holding_chunks(
     """
     if not category_ids:
         return set()
+    ids = sorted(set(category_ids))
+    return set(session.scalars(_holding_statement(level, depth), {"ids": ids}))
+
+
+@functools.lru_cache(maxsize=64)
+def _holding_statement(level: int, depth: int) -> Select[int]:
+    """The statement of :func:`holding_chunks`, built once per level and depth (ids bound)."""
     top = aliased(Category)
     if level >= depth:
         below = select(Chunk.id).where(Chunk.category_id == top.id)
@@ -125,8 +133,7 @@ def holding_chunks(
         for upper, lower in reversed(list(zip(chain, chain[1:], strict=False))):
             below = below.join(upper, lower.parent_id == upper.id)  # one step up from lower
         below = below.where(chain[0].parent_id == top.id)
-    statement = select(top.id).where(top.id.in_(sorted(set(category_ids))), below.exists())
-    return set(session.scalars(statement))
+    return select(top.id).where(top.id.in_(bindparam("ids", expanding=True)), below.exists())
 
 
 def category_paths(categories: Sequence[CategoryRow]) -> dict[int, tuple[str, ...]]:

@@ -11,10 +11,11 @@ last change).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import delete, exists, func, select, true
+from sqlalchemy import Executable, bindparam, delete, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from memoir_ai.database.models import Category, Chunk, ContextualHelper, ContextualHelperVersion
@@ -153,6 +154,16 @@ def helpers_under(
     found: dict[int, list[StoredHelper]] = {parent_id: [] for parent_id in parent_ids}
     if not parent_ids or parent_level >= depth:
         return found
+    ids = sorted(set(parent_ids))
+    for parent_id, *values in session.execute(_under_statement(parent_level, depth), {"ids": ids}):
+        if len(found[parent_id]) < limit:
+            found[parent_id].append(_current(values))
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _under_statement(parent_level: int, depth: int) -> Executable:
+    """The statement of :func:`helpers_under`, built once per level and depth (ids bound)."""
     parent = aliased(Category, name="parent")
     leaf = aliased(Category, name="leaf")
     under = select(Chunk.id).join(leaf, leaf.id == Chunk.category_id)
@@ -164,17 +175,13 @@ def helpers_under(
     under = under.where(
         Chunk.source_id == ContextualHelper.source_id, lowest.parent_id == parent.id
     )
-    statement = (
+    return (
         select(parent.id, *_CURRENT)
         .select_from(parent)
         .join(ContextualHelper, true())  # every helper is a candidate for every parent
-        .where(parent.id.in_(sorted(set(parent_ids))), exists(under))
+        .where(parent.id.in_(bindparam("ids", expanding=True)), exists(under))
         .order_by(parent.id, ContextualHelper.source_id)
     )
-    for parent_id, *values in session.execute(statement):
-        if len(found[parent_id]) < limit:
-            found[parent_id].append(_current(values))
-    return found
 
 
 def helpers_of_sources(

@@ -201,8 +201,14 @@ def sentences(text: str) -> list[str]:
 
     Hard-wrapped lines of one paragraph are joined first, so a sentence that
     runs over a line break stays whole; a heading, list item or quoted line
-    stands on its own.
+    stands on its own. Cached per text: a query reads the same stored chunks
+    as the queries before it.
     """
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=1024)
+def _sentences(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for paragraph in _PARAGRAPH_BREAK.split(text):
         run: list[str] = []
@@ -215,7 +221,7 @@ def sentences(text: str) -> list[str]:
             elif stripped:
                 run.append(stripped)
         found.extend(_inline_sentences(" ".join(run)))
-    return found
+    return tuple(found)
 
 
 def _inline_sentences(text: str) -> list[str]:
@@ -231,7 +237,14 @@ def best_sentences(
         distinct, count = _sentence_stems(sentence)
         if not count:
             continue
-        score = sum(weights.get(stemmed, 0.0) for stemmed in distinct)
+        # Only the stems the weights name count (the few of a question): found with one set
+        # operation. Two floats add the same in either order; with more, they are added in
+        # the sentence's order, as always, so a tie between sentences is broken as before.
+        shared = distinct.intersection(weights)
+        if len(shared) > 2:
+            score = sum(weights[stemmed] for stemmed in distinct if stemmed in weights)
+        else:
+            score = sum(weights[stemmed] for stemmed in shared)
         if score > 0:
             scored.append((-score / math.sqrt(count + 1), index))
     return [index for _, index in sorted(scored)[:limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import zlib
 
@@ -143,3 +144,14 @@ def test_the_dictionary_of_version_1_never_changes() -> None:
     assert hashlib.sha256(DICTIONARY_V1).hexdigest() == (
         "7b9574c3556b94c9cd6d77206745d16a9b0c4f839678d4030829b01165f16339"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.binary(min_size=1000, max_size=5000))
+@example(b"")
+@example(b"\xff" * 17)
+def test_base85_gives_the_standard_librarys_characters(data: bytes) -> None:
+    from memoir_ai.database._base85 import b85encode
+
+    assert b85encode(data) == base64.b85encode(data).decode("ascii")
+    assert base64.b85decode(b85encode(data)) == data
