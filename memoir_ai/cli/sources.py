@@ -6,16 +6,22 @@ lists a source's chunks with their ids, and ``memoir query`` cites them.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli import _fast
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import console, print_json
 from memoir_ai.cli._tables import new_table, table_console, timestamp
 from memoir_ai.errors import ValidationError
 
-__all__ = ["show", "sources_app"]
+if TYPE_CHECKING:
+    from memoir_ai.database.reading import ChunkRow, SourceRow
+    from memoir_ai.results import ChunkDetail, SourceSummary
+
+__all__ = ["print_chunk", "print_sources", "show", "sources_app"]
 
 _SNIPPET_CHARACTERS = 60
 WHERE_CHUNK_IDS_ARE = (
@@ -38,11 +44,18 @@ def sources(
     """List the stored sources: id, title, chunks, tokens, helper version, when stored."""
     if ctx.invoked_subcommand is not None:
         return
+    if not as_json and _fast.sources(ctx):
+        return
     with open_memoir(ctx) as memoir:
         stored = memoir.list_sources()
     if as_json:
         print_json([source.to_json_data() for source in stored])
         return
+    print_sources(stored)
+
+
+def print_sources(stored: Sequence[SourceSummary] | Sequence[SourceRow]) -> None:
+    """The sources as a table (``memoir sources``)."""
     out = table_console()
     if not stored:
         out.print("No sources yet: file texts into the memory with `memoir ingest PATH`.")
@@ -124,6 +137,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the chunk as JSON.")] = False,
 ) -> None:
     """Show one chunk: its text, category path, source, character offsets and date."""
+    if not as_json and _fast.show(ctx, chunk_id):
+        return
     with open_memoir(ctx) as memoir:
         try:
             chunk = memoir.get_chunk(chunk_id)
@@ -134,6 +149,11 @@ def show(
     if as_json:
         print_json(chunk.to_json_data())
         return
+    print_chunk(chunk)
+
+
+def print_chunk(chunk: ChunkDetail | ChunkRow) -> None:
+    """One chunk as ``memoir show`` prints it: a header of where it is, then its text."""
     typer.echo(f"Chunk {chunk.id}")
     typer.echo(f"Category:  {' > '.join(chunk.category_path)}")
     typer.echo(f"Source:    {chunk.source_id} (chunk {chunk.position + 1})")
