@@ -13,7 +13,7 @@ from typer.main import get_command
 from memoir_ai.cli._coercion import PlainValue, install
 from memoir_ai.cli.main import app
 
-VALUES: list[Any] = [None, "", "7", "007", "0", "-3", "+4", " 5", "2.5", "abc", "٣", 12, 0, True, False]
+VALUES: list[Any] = [None, "", "7", "007", "0", "-3", "+4", " 5", "2.5", "abc", "٣", 12, 0, True]
 
 
 def _outcome(coerce: Any, value: Any, param: Any, ctx: Context) -> tuple[str, Any]:
