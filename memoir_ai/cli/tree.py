@@ -95,22 +95,19 @@ def tree_lines(roots: Sequence[CategoryNode | TreeNode], *, ids: bool = False) -
     The public ``CategoryNode`` and the lean path's ``TreeNode`` read alike.
     """
     lines: list[str] = []
+    add = lines.append
+
+    def walk(nodes: Sequence[CategoryNode | TreeNode], prefix: str) -> None:
+        last_index = len(nodes) - 1
+        for index, node in enumerate(nodes):
+            last = index == last_index
+            count = node.total_chunks
+            counted = "1 chunk" if count == 1 else f"{count} chunks"
+            shown = f" [id {node.id}]" if ids else ""
+            add(f"{prefix}{'└── ' if last else '├── '}{node.name} ({counted}){shown}")
+            if node.children:  # the depth is bounded (at most 100 levels)
+                walk(node.children, prefix + ("    " if last else "│   "))
+
+    walk(roots, "")
     chunks = sum(root.total_chunks for root in roots)
-    # (node, prefix of its children's lines, is it the last child)
-    stack: list[tuple[CategoryNode | TreeNode, str, bool]] = [
-        (root, "", index == len(roots) - 1) for index, root in reversed(list(enumerate(roots)))
-    ]
-    while stack:
-        node, prefix, last = stack.pop()
-        shown = f" [id {node.id}]" if ids else ""
-        lines.append(
-            f"{prefix}{'└── ' if last else '├── '}{node.name} ({_chunks(node.total_chunks)}){shown}"
-        )
-        below = prefix + ("    " if last else "│   ")
-        children: Sequence[CategoryNode | TreeNode] = node.children
-        count = len(children)
-        stack.extend(
-            (child, below, index == count - 1)
-            for index, child in reversed(list(enumerate(children)))
-        )
     return [f"{_chunks(chunks)} in {len(lines)} categories", *lines]

@@ -119,11 +119,7 @@ def holding_chunks(
 
 def load_category_tree(session: Session) -> CategoryTree:
     """The tree with chunk counts; siblings in name order."""
-    direct = {
-        int(category_id): int(count)
-        for category_id, count in run_read(session, reading.CHUNK_COUNTS)
-    }
-    return category_tree(reading.build_tree(load_categories(session), direct))
+    return category_tree(reading.build_tree(run_read(session, reading.TREE)))
 
 
 def category_tree(roots: Sequence[TreeNode]) -> CategoryTree:

@@ -123,9 +123,7 @@ class LeanReader:
 
     def category_tree(self) -> tuple[reading.TreeNode, ...]:
         """The roots of the category tree with chunk counts."""
-        categories = [reading.CategoryRow(*row) for row in self.rows(reading.CATEGORIES)]
-        direct = {int(category): int(count) for category, count in self.rows(reading.CHUNK_COUNTS)}
-        return reading.build_tree(categories, direct)
+        return reading.build_tree(self.rows(reading.TREE))
 
     def sources(self) -> list[reading.SourceRow]:
         """Every stored source, oldest first."""

@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from memoir_ai.database.migrations import VERSION_TABLE
 
 __all__ = [
     "CATEGORIES",
     "CHUNK",
-    "CHUNK_COUNTS",
     "MEMOIR_TABLES",
     "SETTINGS",
     "SETTINGS_ROW_ID",
     "SOURCES",
+    "TREE",
     "VERSION",
     "CallRow",
     "CallTotalsRow",
@@ -84,7 +84,13 @@ SETTINGS = Read(
     documents=("output_modes",),
 )
 CATEGORIES = Read("SELECT id, name, level, parent_id FROM categories ORDER BY level, id")
-CHUNK_COUNTS = Read("SELECT category_id, COUNT(*) FROM chunks GROUP BY category_id")
+# Every category with the chunks filed directly under it, parents first. A count per
+# category through the category_id index: faster on SQLite than grouping a million rows.
+TREE = Read(
+    "SELECT c.id, c.name, c.level, c.parent_id, "
+    "(SELECT COUNT(*) FROM chunks AS k WHERE k.category_id = c.id) AS chunk_count "
+    "FROM categories AS c ORDER BY c.level, c.id"
+)
 SOURCES = Read(
     "SELECT s.source_id, s.title, s.metadata, COALESCE(c.chunks, 0) AS chunk_count, "
     "COALESCE(c.tokens, 0) AS token_count, h.version AS helper_version, s.created_at "
@@ -164,9 +170,12 @@ class CategoryRow:
     created_at: dt.datetime | None = None
 
 
-@dataclass(frozen=True)
-class TreeNode:
-    """A category with its chunk counts and its children (siblings in name order)."""
+class TreeNode(NamedTuple):
+    """A category with its chunk counts and its children (siblings in name order).
+
+    A named tuple, not a dataclass: a tree of 10,000 categories is built in
+    a fraction of the time.
+    """
 
     id: int
     name: str
@@ -174,7 +183,7 @@ class TreeNode:
     parent_id: int | None
     chunk_count: int
     total_chunks: int
-    children: tuple[TreeNode, ...] = field(default=())
+    children: tuple[TreeNode, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -335,30 +344,20 @@ def category_paths(categories: Iterable[CategoryRow]) -> dict[int, tuple[str, ..
     return paths
 
 
-def build_tree(
-    categories: Sequence[CategoryRow], direct: Mapping[int, int]
-) -> tuple[TreeNode, ...]:
-    """The roots of the tree with chunk counts (``direct``: category id → its own chunks).
+def build_tree(rows: Sequence[Sequence[Any]]) -> tuple[TreeNode, ...]:
+    """The roots of the tree with chunk counts, from the rows of :data:`TREE`.
 
     Siblings in name order (case-folded, then id). Built bottom-up without
-    recursion: ``categories`` come parents first (level, then id), so walking
-    them backwards finishes every child before its parent.
+    recursion: the rows come parents first (level, then id), so walking them
+    backwards finishes every child before its parent.
     """
     children: dict[int | None, list[TreeNode]] = {}
-    for category in reversed(categories):
-        kids = children.pop(category.id, [])
+    for id_, name, level, parent_id, own in reversed(rows):
+        kids = children.pop(id_, [])
         kids.sort(key=_display_order)
-        own = direct.get(category.id, 0)
-        node = TreeNode(
-            category.id,
-            category.name,
-            category.level,
-            category.parent_id,
-            own,
-            own + sum(kid.total_chunks for kid in kids),
-            tuple(kids),
-        )
-        children.setdefault(category.parent_id, []).append(node)
+        total = int(own) + sum(kid.total_chunks for kid in kids)
+        node = TreeNode(id_, name, level, parent_id, int(own), total, tuple(kids))
+        children.setdefault(parent_id, []).append(node)
     return tuple(sorted(children.get(None, []), key=_display_order))
 
 
@@ -371,14 +370,6 @@ def trim_tree(roots: Sequence[TreeNode], depth: int) -> tuple[TreeNode, ...]:
 
     def trim(node: TreeNode) -> TreeNode:
         kept = () if node.level >= depth else tuple(trim(child) for child in node.children)
-        return TreeNode(
-            node.id,
-            node.name,
-            node.level,
-            node.parent_id,
-            node.chunk_count,
-            node.total_chunks,
-            kept,
-        )
+        return node._replace(children=kept)
 
     return tuple(trim(root) for root in roots)
