@@ -11,7 +11,7 @@ from memoir_ai.cli import _fast
 from memoir_ai.cli._costs import cost_line
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_json
-from memoir_ai.cli._tables import new_table, table_console, timestamp
+from memoir_ai.cli._tables import print_table, table_console, timestamp
 
 if TYPE_CHECKING:
     from memoir_ai.cli._costs import UnpricedCost
@@ -75,12 +75,11 @@ def print_calls(
     source: str | None,
 ) -> None:
     """The calls as a table with their totals and cost per model (``memoir log``)."""
-    out = table_console()
     if not calls:
         scope = f" for source {source!r}" if source is not None else ""
-        out.print(f"No LLM calls recorded{scope}.")
+        table_console().print(f"No LLM calls recorded{scope}.")
         return
-    table = new_table(
+    headers = (
         "Id",
         "Time (UTC)",
         "Purpose",
@@ -92,8 +91,8 @@ def print_calls(
         "Mode",
         "Outcome",
     )
-    for call in calls:
-        table.add_row(
+    rows = [
+        (
             str(call.id),
             timestamp(call.started_at),
             call.purpose,
@@ -105,14 +104,15 @@ def print_calls(
             call.structured_output,
             call.outcome if call.error is None else f"{call.outcome}: {call.error}",
         )
-    out.print(table)
+        for call in calls
+    ]
     shown = "" if len(calls) == totals.calls else f" (showing the last {len(calls)})"
-    out.print(
+    total = (
         f"Total: {totals.calls} call(s){shown}, {totals.input_tokens} tokens in, "
         f"{totals.output_tokens} tokens out, {totals.latency_seconds:.3f} s latency, "
         f"{totals.errors} error(s)."
     )
-    out.print(cost_line(costs))
+    print_table(headers, rows, total, cost_line(costs))
 
 
 def _print_detail(call: LoggedCallDetail) -> None:

@@ -14,7 +14,7 @@ import typer
 from memoir_ai.cli import _fast
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import console, print_json
-from memoir_ai.cli._tables import new_table, table_console, timestamp
+from memoir_ai.cli._tables import new_table, print_table, table_console, timestamp
 from memoir_ai.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -56,13 +56,12 @@ def sources(
 
 def print_sources(stored: Sequence[SourceSummary] | Sequence[SourceRow]) -> None:
     """The sources as a table (``memoir sources``)."""
-    out = table_console()
     if not stored:
-        out.print("No sources yet: file texts into the memory with `memoir ingest PATH`.")
+        empty = "No sources yet: file texts into the memory with `memoir ingest PATH`."
+        table_console().print(empty)
         return
-    table = new_table("Source", "Title", "Chunks", "Tokens", "Helper", "Created (UTC)")
-    for source in stored:
-        table.add_row(
+    rows = [
+        (
             source.source_id,
             source.title or "",
             str(source.chunk_count),
@@ -70,8 +69,13 @@ def print_sources(stored: Sequence[SourceSummary] | Sequence[SourceRow]) -> None
             "—" if source.helper_version is None else f"v{source.helper_version}",
             timestamp(source.created_at),
         )
-    out.print(table)
-    out.print(f"{len(stored)} source(s), {sum(s.chunk_count for s in stored)} chunk(s).")
+        for source in stored
+    ]
+    print_table(
+        ("Source", "Title", "Chunks", "Tokens", "Helper", "Created (UTC)"),
+        rows,
+        f"{len(stored)} source(s), {sum(s.chunk_count for s in stored)} chunk(s).",
+    )
 
 
 @sources_app.command("chunks")
