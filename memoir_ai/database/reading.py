@@ -353,10 +353,13 @@ def build_tree(rows: Sequence[Sequence[Any]]) -> tuple[TreeNode, ...]:
     """
     children: dict[int | None, list[TreeNode]] = {}
     for id_, name, level, parent_id, own in reversed(rows):
-        kids = children.pop(id_, [])
-        kids.sort(key=_display_order)
-        total = int(own) + sum(kid.total_chunks for kid in kids)
-        node = TreeNode(id_, name, level, parent_id, int(own), total, tuple(kids))
+        kids = children.pop(id_, None)
+        if kids is None:  # a leaf: most of a large tree
+            node = TreeNode(id_, name, level, parent_id, own, own)
+        else:
+            kids.sort(key=_display_order)
+            total = own + sum(kid.total_chunks for kid in kids)
+            node = TreeNode(id_, name, level, parent_id, own, total, tuple(kids))
         children.setdefault(parent_id, []).append(node)
     return tuple(sorted(children.get(None, []), key=_display_order))
 
