@@ -27,6 +27,8 @@ _IMPORT = "from memoir_ai import MemoirAI"
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # As installed: bytecode cached (an editable install's modules are compiled on first run).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     return env
 

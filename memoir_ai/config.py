@@ -16,6 +16,13 @@ import pydantic
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from memoir_ai._config_defaults import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_MAX_CATEGORIES_PER_LEVEL,
+    ENV_FILE_NAME,
+    NOT_SETTINGS,
+    OFFLINE_MODEL,
+)
 from memoir_ai.errors import ConfigurationError
 
 __all__ = [
@@ -28,10 +35,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DATABASE_URL = "sqlite:///memoir.db"
 DEFAULT_MAX_REQUEST_BYTES = 10_000_000  # 10 MB
 MIN_TOKEN_LENGTH = 16
-OFFLINE_MODEL = "offline"
 MAX_HIERARCHY_DEPTH = 100
 MAX_BATCH_SIZE = 50
 
@@ -74,7 +79,7 @@ class MemoirAIConfig(BaseSettings):
     chunk_min_tokens: int = 300
     chunk_max_tokens: int = 500
     batch_size: int = 5
-    max_categories_per_level: int | dict[int, int] = 128
+    max_categories_per_level: int | dict[int, int] = DEFAULT_MAX_CATEGORIES_PER_LEVEL
     auto_source_identification: bool = True
     # Whole category paths in one call, level by level, or per batch whichever costs less.
     path_assignment: Literal["auto", "whole_path", "level_by_level"] = "auto"
@@ -270,9 +275,8 @@ def _configuration_error(
     )
 
 
-_ENV_FILE = Path(".env")
-# MEMOIR_* variables that are not settings: the test suite's and the server scripts'.
-_OTHER_VARIABLES = ("MEMOIR_TEST_", "MEMOIR_SERVERS_DIR", "MEMOIR_PG_PORT", "MEMOIR_MY_PORT")
+_ENV_FILE = Path(ENV_FILE_NAME)
+_OTHER_VARIABLES = NOT_SETTINGS
 _warned: set[str] = set()
 
 

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from memoir_ai._config_defaults import OFFLINE_PRICE_NOTE
 
 if TYPE_CHECKING:
     from memoir_ai.costs import ModelCost
+    from memoir_ai.database.reading import ModelUsage
 
-__all__ = ["cost_line", "usd"]
+__all__ = ["UnpricedCost", "cost_line", "unpriced_cost", "usd"]
+
+
+@dataclass(frozen=True)
+class UnpricedCost:
+    """The calls of the offline stand-in, as :func:`cost_line` words them (the lean path)."""
+
+    model: str
+    calls: int
+    reused_calls: int
+    price_note: str
+    usd: None = None
+
+
+def unpriced_cost(usage: ModelUsage) -> UnpricedCost:
+    """The cost line's view of the offline model's usage (it has no price)."""
+    return UnpricedCost(usage.model, usage.calls, usage.reused_calls, OFFLINE_PRICE_NOTE)
 
 
 def usd(amount: float) -> str:
@@ -16,7 +36,7 @@ def usd(amount: float) -> str:
     return f"${amount:.4f}" if amount < 1 else f"${amount:,.2f}"
 
 
-def cost_line(costs: Sequence[ModelCost]) -> str:
+def cost_line(costs: Sequence[ModelCost] | Sequence[UnpricedCost]) -> str:
     """One line of cost per model, e.g. ``Cost: openai:gpt-5-nano $0.0012 (3 call(s)).``."""
     if not costs:
         return "Cost: no calls."

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli import _fast
 from memoir_ai.cli._costs import cost_line
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import print_json
-from memoir_ai.cli._tables import new_table, table_console, timestamp
+from memoir_ai.cli._tables import print_table, table_console, timestamp
 
 if TYPE_CHECKING:
-    from memoir_ai.results import LoggedCallDetail
+    from memoir_ai.cli._costs import UnpricedCost
+    from memoir_ai.costs import ModelCost
+    from memoir_ai.database.reading import CallRow, CallTotalsRow
+    from memoir_ai.results import CallTotals, LoggedCall, LoggedCallDetail
 
-__all__ = ["log"]
+__all__ = ["log", "print_calls"]
 
 
 def log(
@@ -50,6 +55,8 @@ def log(
         else:
             _print_detail(detail)
         return
+    if not as_json and _fast.log(ctx, source=source, limit=limit):
+        return
     with open_memoir(ctx) as memoir:
         calls = memoir.llm_calls(source_id=source, limit=limit)
         totals = memoir.llm_call_totals(source_id=source)
@@ -57,12 +64,22 @@ def log(
     if as_json:
         print_json([call.to_json_data() for call in calls])
         return
-    out = table_console()
+    print_calls(calls, totals, costs, source=source)
+
+
+def print_calls(
+    calls: Sequence[LoggedCall] | Sequence[CallRow],
+    totals: CallTotals | CallTotalsRow,
+    costs: Sequence[ModelCost] | Sequence[UnpricedCost],
+    *,
+    source: str | None,
+) -> None:
+    """The calls as a table with their totals and cost per model (``memoir log``)."""
     if not calls:
         scope = f" for source {source!r}" if source is not None else ""
-        out.print(f"No LLM calls recorded{scope}.")
+        table_console().print(f"No LLM calls recorded{scope}.")
         return
-    table = new_table(
+    headers = (
         "Id",
         "Time (UTC)",
         "Purpose",
@@ -74,8 +91,8 @@ def log(
         "Mode",
         "Outcome",
     )
-    for call in calls:
-        table.add_row(
+    rows = [
+        (
             str(call.id),
             timestamp(call.started_at),
             call.purpose,
@@ -87,14 +104,15 @@ def log(
             call.structured_output,
             call.outcome if call.error is None else f"{call.outcome}: {call.error}",
         )
-    out.print(table)
+        for call in calls
+    ]
     shown = "" if len(calls) == totals.calls else f" (showing the last {len(calls)})"
-    out.print(
+    total = (
         f"Total: {totals.calls} call(s){shown}, {totals.input_tokens} tokens in, "
         f"{totals.output_tokens} tokens out, {totals.latency_seconds:.3f} s latency, "
         f"{totals.errors} error(s)."
     )
-    out.print(cost_line(costs))
+    print_table(headers, rows, total, cost_line(costs))
 
 
 def _print_detail(call: LoggedCallDetail) -> None:

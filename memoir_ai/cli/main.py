@@ -24,6 +24,7 @@ from typer._click.exceptions import NoSuchOption, UsageError
 from typer.core import TyperGroup
 
 from memoir_ai import __version__
+from memoir_ai.cli import _coercion
 from memoir_ai.cli._output import CliOptions, configure_logging, print_error
 from memoir_ai.cli.category import category_app, chunk_app
 from memoir_ai.cli.db import db_app
@@ -45,6 +46,13 @@ __all__ = ["app", "main"]
 
 class MemoirGroup(TyperGroup):
     """The root group: turns our errors into one clean line instead of a traceback."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        """Parse the command line; plain values are converted without pydantic (``_coercion``)."""
+        _coercion.install(self)
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:  # click's Context (typer vendors click privately)
         """Run the command; report a MemoirAIError in one line (anything else is a bug)."""

@@ -6,16 +6,22 @@ lists a source's chunks with their ids, and ``memoir query`` cites them.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from memoir_ai.cli import _fast
 from memoir_ai.cli._memoir import open_memoir
 from memoir_ai.cli._output import console, print_json
-from memoir_ai.cli._tables import new_table, table_console, timestamp
+from memoir_ai.cli._tables import new_table, print_table, table_console, timestamp
 from memoir_ai.errors import ValidationError
 
-__all__ = ["show", "sources_app"]
+if TYPE_CHECKING:
+    from memoir_ai.database.reading import ChunkRow, SourceRow
+    from memoir_ai.results import ChunkDetail, SourceSummary
+
+__all__ = ["print_chunk", "print_sources", "show", "sources_app"]
 
 _SNIPPET_CHARACTERS = 60
 WHERE_CHUNK_IDS_ARE = (
@@ -38,18 +44,24 @@ def sources(
     """List the stored sources: id, title, chunks, tokens, helper version, when stored."""
     if ctx.invoked_subcommand is not None:
         return
+    if not as_json and _fast.sources(ctx):
+        return
     with open_memoir(ctx) as memoir:
         stored = memoir.list_sources()
     if as_json:
         print_json([source.to_json_data() for source in stored])
         return
-    out = table_console()
+    print_sources(stored)
+
+
+def print_sources(stored: Sequence[SourceSummary] | Sequence[SourceRow]) -> None:
+    """The sources as a table (``memoir sources``)."""
     if not stored:
-        out.print("No sources yet: file texts into the memory with `memoir ingest PATH`.")
+        empty = "No sources yet: file texts into the memory with `memoir ingest PATH`."
+        table_console().print(empty)
         return
-    table = new_table("Source", "Title", "Chunks", "Tokens", "Helper", "Created (UTC)")
-    for source in stored:
-        table.add_row(
+    rows = [
+        (
             source.source_id,
             source.title or "",
             str(source.chunk_count),
@@ -57,8 +69,13 @@ def sources(
             "—" if source.helper_version is None else f"v{source.helper_version}",
             timestamp(source.created_at),
         )
-    out.print(table)
-    out.print(f"{len(stored)} source(s), {sum(s.chunk_count for s in stored)} chunk(s).")
+        for source in stored
+    ]
+    print_table(
+        ("Source", "Title", "Chunks", "Tokens", "Helper", "Created (UTC)"),
+        rows,
+        f"{len(stored)} source(s), {sum(s.chunk_count for s in stored)} chunk(s).",
+    )
 
 
 @sources_app.command("chunks")
@@ -124,6 +141,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the chunk as JSON.")] = False,
 ) -> None:
     """Show one chunk: its text, category path, source, character offsets and date."""
+    if not as_json and _fast.show(ctx, chunk_id):
+        return
     with open_memoir(ctx) as memoir:
         try:
             chunk = memoir.get_chunk(chunk_id)
@@ -134,6 +153,11 @@ def show(
     if as_json:
         print_json(chunk.to_json_data())
         return
+    print_chunk(chunk)
+
+
+def print_chunk(chunk: ChunkDetail | ChunkRow) -> None:
+    """One chunk as ``memoir show`` prints it: a header of where it is, then its text."""
     typer.echo(f"Chunk {chunk.id}")
     typer.echo(f"Category:  {' > '.join(chunk.category_path)}")
     typer.echo(f"Source:    {chunk.source_id} (chunk {chunk.position + 1})")

@@ -8,6 +8,10 @@
   :mod:`~memoir_ai.database.chunks`, :mod:`~memoir_ai.database.sources`,
   :mod:`~memoir_ai.database.helpers`, :mod:`~memoir_ai.database.calls` (the audit log)
   and :mod:`~memoir_ai.database.settings` (what the database records of itself).
+- :mod:`~memoir_ai.database.reading`: the SQL text of the reads that browsing needs
+  (tree, sources, a chunk, the call log), with their row types, free of SQLAlchemy:
+  run by the modules above through ``text()`` and, for the CLI's lean read path
+  on an SQLite file, by :mod:`~memoir_ai.database.lean` with ``sqlite3``.
 
 The names below load their module on first use, so importing this package
 (for instance for :mod:`~memoir_ai.database.urls`) stays cheap.

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, get_args
 
-from sqlalchemy import Connection, MetaData, func, select, table
+from sqlalchemy import Connection, MetaData, text
 
 from memoir_ai.database._ownership import Ownership, clash_remedy
 from memoir_ai.database._schema_compare import (
@@ -14,6 +14,7 @@ from memoir_ai.database._schema_compare import (
     SchemaDifference,
     schema_differences,
 )
+from memoir_ai.database.reading import row_count
 
 if TYPE_CHECKING:
     from memoir_ai.database._recovery import Diagnosis
@@ -291,4 +292,4 @@ def _remedy(
 
 
 def _row_count(connection: Connection, name: str) -> int:
-    return int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
+    return int(connection.execute(text(row_count(name).sql)).scalar_one())

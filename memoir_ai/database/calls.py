@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from memoir_ai.database import _payloads
+from memoir_ai.database import _payloads, reading
+from memoir_ai.database._reads import run_read
 from memoir_ai.database.models import Chunk, LLMCall
+from memoir_ai.database.reading import CallRow
 from memoir_ai.errors import DatabaseError
 from memoir_ai.results import CallTotals, LoggedCall, LoggedCallDetail
 
@@ -30,6 +33,7 @@ __all__ = [
     "expand_chunk_references",
     "list_llm_calls",
     "list_logged_calls",
+    "logged_call",
     "load_call_detail",
     "record_llm_calls",
 ]
@@ -294,35 +298,26 @@ def list_llm_calls(
 
 def call_totals(session: Session, *, source_id: str | None = None) -> CallTotals:
     """Totals of calls, tokens, latency and errors over the whole log (or one source)."""
-    statement = select(
-        func.count(LLMCall.id),
-        func.coalesce(func.sum(LLMCall.input_tokens), 0),
-        func.coalesce(func.sum(LLMCall.output_tokens), 0),
-        func.coalesce(func.sum(LLMCall.latency_seconds), 0.0),
-        func.coalesce(func.sum(func.cast(LLMCall.outcome == "error", type_=LLMCall.id.type)), 0),
-    )
-    if source_id is not None:
-        statement = statement.where(LLMCall.source_id == source_id)
-    calls, tokens_in, tokens_out, latency, errors = session.execute(statement).one()
-    return CallTotals(
-        calls=int(calls),
-        input_tokens=int(tokens_in),
-        output_tokens=int(tokens_out),
-        latency_seconds=float(latency),
-        errors=int(errors),
-    )
+    read = reading.call_totals(by_source=source_id is not None)
+    parameters = {} if source_id is None else {"source_id": source_id}
+    totals = reading.call_totals_row(run_read(session, read, **parameters)[0])
+    return CallTotals(**asdict(totals))
 
 
 def list_logged_calls(
     session: Session, *, source_id: str | None = None, limit: int | None = None
 ) -> list[LoggedCall]:
     """The most recent ``limit`` calls (all without a limit), shown oldest first."""
-    statement = select(LLMCall).order_by(LLMCall.started_at.desc(), LLMCall.id.desc())
+    read = reading.logged_calls(by_source=source_id is not None, limited=limit is not None)
+    parameters: dict[str, object] = {}
     if source_id is not None:
-        statement = statement.where(LLMCall.source_id == source_id)
+        parameters["source_id"] = source_id
     if limit is not None:
-        statement = statement.limit(limit)
-    rows = list(session.scalars(statement))
-    rows.reverse()
-    # The public result's fields are a subset of the row's columns: read them by name.
-    return [LoggedCall.model_validate(row, from_attributes=True) for row in rows]
+        parameters["limit"] = limit
+    rows = [reading.call_row(row) for row in run_read(session, read, **parameters)]
+    return [logged_call(row) for row in reversed(rows)]
+
+
+def logged_call(row: CallRow) -> LoggedCall:
+    """The public :class:`~memoir_ai.results.LoggedCall` of a listed call."""
+    return LoggedCall(**asdict(row))

@@ -17,16 +17,18 @@ the first plain read, which comes after the lock).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from memoir_ai.database import reading
+from memoir_ai.database._reads import run_read
 from memoir_ai.database.models import Category, CategoryLimit, Chunk
+from memoir_ai.database.reading import CategoryRow, TreeNode, category_paths
 from memoir_ai.results import CategoryNode, CategoryTree
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "NewCategory",
     "categories_at_level",
     "category_paths",
+    "category_tree",
     "children_of",
     "ensure_category_limits",
     "holding_chunks",
@@ -43,21 +46,6 @@ __all__ = [
     "lock_for_ingest",
     "prune_empty",
 ]
-
-
-@dataclass(frozen=True)
-class CategoryRow:
-    """A stored category: id, name, level and parent (None at level 1).
-
-    ``created_at`` is read only by the changes of :mod:`.changes`: it tells a
-    category from another that took its id after it was deleted.
-    """
-
-    id: int
-    name: str
-    level: int
-    parent_id: int | None
-    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +70,7 @@ def _rows(statement: Select[int, str, int, int | None], session: Session) -> lis
 
 def load_categories(session: Session) -> list[CategoryRow]:
     """Every category, parents before children (level, then id)."""
-    return _rows(select(*_COLUMNS).order_by(Category.level, Category.id), session)
+    return [CategoryRow(*row) for row in run_read(session, reading.CATEGORIES)]
 
 
 def categories_at_level(session: Session, level: int) -> list[CategoryRow]:
@@ -136,53 +124,26 @@ def _holding_statement(level: int, depth: int) -> Select[int]:
     return select(top.id).where(top.id.in_(bindparam("ids", expanding=True)), below.exists())
 
 
-def category_paths(categories: Sequence[CategoryRow]) -> dict[int, tuple[str, ...]]:
-    """Category id → names from level 1 down to it."""
-    paths: dict[int, tuple[str, ...]] = {}
-    for category in sorted(categories, key=lambda c: c.level):
-        above = paths.get(category.parent_id, ()) if category.parent_id is not None else ()
-        paths[category.id] = (*above, category.name)
-    return paths
-
-
 def load_category_tree(session: Session) -> CategoryTree:
     """The tree with chunk counts; siblings in name order."""
-    categories = load_categories(session)
-    direct: dict[int, int] = {
-        category_id: int(count)
-        for category_id, count in session.execute(
-            select(Chunk.category_id, func.count(Chunk.id)).group_by(Chunk.category_id)
-        )
-    }
-    children: dict[int | None, list[int]] = {}
-    by_id = {category.id: category for category in categories}
-    for category in categories:
-        children.setdefault(category.parent_id, []).append(category.id)
+    return category_tree(reading.build_tree(run_read(session, reading.TREE)))
 
-    def build(category_id: int) -> CategoryNode:
-        category = by_id[category_id]
-        kids = tuple(
-            sorted(
-                (build(child) for child in children.get(category_id, [])),
-                key=lambda node: (node.name.casefold(), node.id),
-            )
-        )
-        own = direct.get(category_id, 0)
+
+def category_tree(roots: Sequence[TreeNode]) -> CategoryTree:
+    """The public :class:`~memoir_ai.results.CategoryTree` of the tree's rows."""
+
+    def node(row: TreeNode) -> CategoryNode:
         return CategoryNode(
-            id=category.id,
-            name=category.name,
-            level=category.level,
-            parent_id=category.parent_id,
-            chunk_count=own,
-            total_chunks=own + sum(kid.total_chunks for kid in kids),
-            children=kids,
+            id=row.id,
+            name=row.name,
+            level=row.level,
+            parent_id=row.parent_id,
+            chunk_count=row.chunk_count,
+            total_chunks=row.total_chunks,
+            children=tuple(node(child) for child in row.children),
         )
 
-    roots = sorted(
-        (build(root) for root in children.get(None, [])),
-        key=lambda node: (node.name.casefold(), node.id),
-    )
-    return CategoryTree(roots=tuple(roots))
+    return CategoryTree(roots=tuple(node(root) for root in roots))
 
 
 def ensure_category_limits(session: Session, limits: Mapping[int, int]) -> None:

@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from memoir_ai.database import reading
+from memoir_ai.database._reads import run_read
 from memoir_ai.database.categories import category_paths, load_categories
 from memoir_ai.database.models import Chunk
+from memoir_ai.database.reading import ChunkRow
 from memoir_ai.results import ChunkDetail
 
 __all__ = [
     "ChunkCursor",
     "NewChunk",
     "StoredChunk",
+    "chunk_detail",
     "chunks_under",
     "get_chunk",
     "insert_chunks",
@@ -137,10 +141,16 @@ def read_leaf_chunks(
 
 def get_chunk(session: Session, chunk_id: int) -> ChunkDetail | None:
     """The chunk ``chunk_id`` with its category path, or None when there is none."""
-    row = session.get(Chunk, chunk_id)
-    if row is None:
+    found = run_read(session, reading.CHUNK, chunk_id=chunk_id)
+    if not found:
         return None
-    return _detail(row, category_paths(load_categories(session)).get(row.category_id, ()))
+    paths = category_paths(load_categories(session))
+    return chunk_detail(reading.chunk_row(found[0], paths.get(int(found[0][7]), ())))
+
+
+def chunk_detail(row: ChunkRow) -> ChunkDetail:
+    """The public :class:`~memoir_ai.results.ChunkDetail` of a chunk read whole."""
+    return ChunkDetail(**asdict(row))
 
 
 def source_chunks(session: Session, source_id: str) -> list[ChunkDetail]:

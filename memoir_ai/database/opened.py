@@ -33,7 +33,8 @@ from sqlalchemy.exc import ArgumentError
 
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database.engine import DatabaseManager
-from memoir_ai.database.migrations import HEAD_REVISION, VERSION_TABLE
+from memoir_ai.database.migrations import HEAD_REVISION
+from memoir_ai.database.reading import VERSION
 from memoir_ai.database.settings import StoredSettings, read_settings
 from memoir_ai.errors import ConfigurationError, DatabaseError
 
@@ -118,9 +119,7 @@ class OpenedMemory:
         """The revision and settings the database records (None where there are none)."""
         try:
             revision = self._database.run(
-                lambda session: session.execute(
-                    text(f"SELECT version_num FROM {VERSION_TABLE}")  # noqa: S608 - a constant
-                ).scalar(),
+                lambda session: session.execute(text(VERSION.sql)).scalar(),
                 doing="reading the schema revision",
             )
         except DatabaseError as error:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from memoir_ai.database import reading
+from memoir_ai.database._reads import run_read
 from memoir_ai.database.models import DatabaseSettings
 from memoir_ai.errors import ConfigurationError
 
@@ -26,7 +28,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_SETTINGS_ROW_ID = 1
+_SETTINGS_ROW_ID = reading.SETTINGS_ROW_ID
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,11 @@ class StoredSettings:
 
 def read_settings(session: Session) -> StoredSettings | None:
     """The settings this database remembers, or None for a database never opened."""
-    row = session.get(DatabaseSettings, _SETTINGS_ROW_ID)
-    if row is None:
+    found = run_read(session, reading.SETTINGS, id=_SETTINGS_ROW_ID)
+    if not found:
         return None
-    return StoredSettings(row.hierarchy_depth, row.tokenizer_model, dict(row.output_modes or {}))
+    depth, tokenizer_model, output_modes = found[0]
+    return StoredSettings(int(depth), tokenizer_model, dict(output_modes or {}))
 
 
 def remember_output_mode(session: Session, model: str, mode: str) -> None:

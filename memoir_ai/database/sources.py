@@ -8,16 +8,19 @@ session inside the caller's transaction; nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from memoir_ai.database import reading
+from memoir_ai.database._reads import run_read
 from memoir_ai.database.calls import expand_chunk_references
 from memoir_ai.database.categories import prune_empty
 from memoir_ai.database.helpers import delete_helpers
-from memoir_ai.database.models import SOURCE_ID_LENGTH, Chunk, ContextualHelper, Source
+from memoir_ai.database.models import SOURCE_ID_LENGTH, Chunk, Source
+from memoir_ai.database.reading import SourceRow, source_row
 from memoir_ai.errors import ValidationError
 from memoir_ai.results import SourceSummary
 
@@ -32,6 +35,7 @@ __all__ = [
     "read_source_chunks",
     "remove_source",
     "save_source",
+    "source_summary",
     "source_provenance",
 ]
 
@@ -120,48 +124,12 @@ def save_source(
 
 def list_sources(session: Session) -> list[SourceSummary]:
     """Every stored source, oldest first."""
-    counts = (
-        select(
-            Chunk.source_id,
-            func.count(Chunk.id).label("chunks"),
-            func.coalesce(func.sum(Chunk.token_count), 0).label("tokens"),
-        )
-        .group_by(Chunk.source_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Source.source_id,
-            Source.title,
-            Source.metadata_,
-            func.coalesce(counts.c.chunks, 0),
-            func.coalesce(counts.c.tokens, 0),
-            ContextualHelper.version,
-            Source.created_at,
-        )
-        .outerjoin(counts, counts.c.source_id == Source.source_id)
-        .outerjoin(ContextualHelper, ContextualHelper.source_id == Source.source_id)
-        .order_by(Source.created_at, Source.id)
-    )
-    return [
-        SourceSummary(
-            source_id=source_id,
-            title=_title(title, metadata),
-            chunk_count=int(chunks),
-            token_count=int(tokens),
-            helper_version=version,
-            created_at=created_at,
-        )
-        for source_id, title, metadata, chunks, tokens, version, created_at in rows
-    ]
+    return [source_summary(source_row(row)) for row in run_read(session, reading.SOURCES)]
 
 
-def _title(stored: str | None, metadata: dict[str, Any] | None) -> str | None:
-    """The source's title, else the one its metadata gives (``memoir ingest`` puts it there)."""
-    if stored:
-        return stored
-    given = (metadata or {}).get("title")
-    return given if isinstance(given, str) and given.strip() else None
+def source_summary(row: SourceRow) -> SourceSummary:
+    """The public :class:`~memoir_ai.results.SourceSummary` of a listed source."""
+    return SourceSummary(**asdict(row))
 
 
 def read_source_chunks(session: Session, source_id: str) -> SourceChunks:

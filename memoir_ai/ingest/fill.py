@@ -14,10 +14,19 @@ import json
 import logging
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 
-from memoir_ai.results import LevelFill
+if TYPE_CHECKING:
+    from memoir_ai.results import LevelFill
 
-__all__ = ["NEARLY_FULL_SHARE", "FillWarnings", "fill_warning", "is_nearly_full", "level_fill"]
+__all__ = [
+    "NEARLY_FULL_SHARE",
+    "FillWarnings",
+    "LevelCount",
+    "fill_warning",
+    "is_nearly_full",
+    "level_fill",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +34,29 @@ logger = logging.getLogger(__name__)
 NEARLY_FULL_SHARE = 0.1
 
 
+class LevelCount(Protocol):
+    """How many categories a level holds against its limit (a :class:`LevelFill`, or a row)."""
+
+    @property
+    def categories(self) -> int:
+        """Categories at the level."""
+
+    @property
+    def limit(self) -> int:
+        """The most the level may hold."""
+
+
 def level_fill(counts: Mapping[int, int], limits: Mapping[int, int]) -> tuple[LevelFill, ...]:
     """The fill of every level of ``limits`` (level → maximum), given categories per level."""
+    from memoir_ai.results import LevelFill  # pydantic: not for the lean read path
+
     return tuple(
         LevelFill(level=level, categories=counts.get(level, 0), limit=limit)
         for level, limit in sorted(limits.items())
     )
 
 
-def is_nearly_full(fill: LevelFill) -> bool:
+def is_nearly_full(fill: LevelCount) -> bool:
     """True when the level is full, or has at most a tenth of its limit (at least 1) left."""
     return fill.limit - fill.categories <= max(1, math.floor(fill.limit * NEARLY_FULL_SHARE))
 

@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from memoir_ai.config import OFFLINE_MODEL
+from memoir_ai._config_defaults import OFFLINE_MODEL, OFFLINE_PRICE_NOTE
 from memoir_ai.costs import ModelCost, ModelPrice
 from memoir_ai.llm.models import split_model_name
 
@@ -94,7 +94,7 @@ def price_note(model: str) -> str | None:
         return None
     provider, _ = split_model_name(model)
     if model == OFFLINE_MODEL:
-        return "no price: the offline stand-in runs locally and is not an LLM"
+        return OFFLINE_PRICE_NOTE
     if provider in _LOCAL:
         return "no price: a self-hosted server (no provider price list applies)"
     return "no price: liteLLM's bundled price map does not list this model"
