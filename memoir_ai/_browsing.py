@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from memoir_ai.database.engine import DatabaseManager
     from memoir_ai.database.opened import OpenedMemory
     from memoir_ai.door_words import DoorWords
+    from memoir_ai.front_doors import CallLog
     from memoir_ai.maintenance.results import FrontDoor
     from memoir_ai.results import (
         CallTotals,
@@ -260,6 +261,16 @@ class BrowsingMethods:
             lambda session: call_totals(session, source_id=source_id),
             doing="summing the call log",
         )
+
+    def call_log(self, source_id: str | None = None, limit: int | None = None) -> CallLog:
+        """The recorded calls (the most recent ``limit``, oldest first) and the totals over all.
+
+        What ``memoir log --json`` prints and ``GET /api/calls`` answers.
+        """
+        from memoir_ai.front_doors import CallLog
+
+        calls = self.llm_calls(source_id=source_id, limit=limit)
+        return CallLog(calls=tuple(calls), totals=self.llm_call_totals(source_id=source_id))
 
     def vacuum(self, older_than_days: float = 7) -> VacuumResult:
         """Remove the answers kept for resumable ingestion that nobody will reuse.

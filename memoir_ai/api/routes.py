@@ -157,9 +157,7 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=10_000, description="The most recent calls.")] = 100,
 ) -> CallLog:
     """The recorded model calls (the most recent ``limit``) and totals over all of them."""
-    calls = memoir.llm_calls(source_id=source_id, limit=limit)
-    totals = memoir.llm_call_totals(source_id=source_id)
-    return CallLog(calls=tuple(calls), totals=totals)
+    return memoir.call_log(source_id=source_id, limit=limit)
 
 
 @api_router.get("/calls/{call_id}", tags=["calls"])

@@ -43,7 +43,8 @@ def log(
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the calls (or the one call) as JSON.")
+        bool,
+        typer.Option("--json", help="Print the calls and their totals (or the one call) as JSON."),
     ] = False,
 ) -> None:
     """List the LLM calls: purpose, model, tokens, latency, output mode, outcome; cost per model."""
@@ -58,12 +59,12 @@ def log(
     if not as_json and _fast.log(ctx, source=source, limit=limit):
         return
     with open_memoir(ctx) as memoir:
+        if as_json:  # the one shape of the call log, as GET /api/calls answers it
+            print_json(memoir.call_log(source_id=source, limit=limit).to_json_data())
+            return
         calls = memoir.llm_calls(source_id=source, limit=limit)
         totals = memoir.llm_call_totals(source_id=source)
         costs = memoir.llm_call_costs(source_id=source)
-    if as_json:
-        print_json([call.to_json_data() for call in calls])
-        return
     print_calls(calls, totals, costs, source=source)
 
 

@@ -186,7 +186,8 @@ def test_an_unknown_id_or_an_altered_chunk_is_one_line_naming_the_way_out(sqlite
     listed = cli(sqlite_url, "log")
     assert all(f"│ {call.id} " in listed.stdout for call in calls)  # the ids to choose from
     dumped = json.loads(cli(sqlite_url, "log", "--json").stdout)
-    assert dumped == [call.model_dump(mode="json") for call in calls]
+    assert dumped["calls"] == [call.model_dump(mode="json") for call in calls]
+    assert dumped["totals"]["calls"] == len(calls)  # the shape GET /api/calls answers
 
     engine = create_engine(sqlite_url)
     with engine.begin() as connection:
