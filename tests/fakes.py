@@ -185,6 +185,8 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    # Set once the whole answer has been written to the client's socket.
+    answered: bool = False
 
 
 class FakeOpenAIServer:
@@ -205,6 +207,10 @@ class FakeOpenAIServer:
     - ``ramble``: never stops on its own: writes until ``max_tokens`` and stops
       with ``finish_reason: length``; with no ``max_tokens``, streams forever.
     - ``hang``: starts a response and never finishes it.
+
+    ``hold_from=N`` holds request N and every later one unanswered until
+    :meth:`release`; ``hold(ordinal, body)`` holds the requests it says.
+    Each :class:`RecordedRequest` says whether its answer was fully written.
     """
 
     def __init__(
@@ -215,13 +221,16 @@ class FakeOpenAIServer:
         usage: tuple[int, int] = (42, 7),
         behaviour: Behaviour = "honours",
         hold_from: int | None = None,
+        hold: Callable[[int, dict[str, Any]], bool] | None = None,
     ) -> None:
         self.answer = answer
         self.failures = list(failures)
         self.usage = usage
         self.behaviour = behaviour
         self.hold_from = hold_from
+        self.hold = hold
         self.requests: list[RecordedRequest] = []
+        self._current = threading.local()
         self.answered = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -258,9 +267,11 @@ class FakeOpenAIServer:
 
     def _reply(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
         with self._lock:
-            self.requests.append(RecordedRequest(path, headers, body))
+            self._current.request = RecordedRequest(path, headers, body)
+            self.requests.append(self._current.request)
             ordinal = len(self.requests)
-        if self.hold_from is not None and ordinal >= self.hold_from:
+        held = self.hold is not None and self.hold(ordinal, body)
+        if held or (self.hold_from is not None and ordinal >= self.hold_from):
             self._released.wait()
             if self._stopping.is_set():
                 return 503, {"error": {"message": "fake server stopping", "type": "fake"}}
@@ -404,8 +415,12 @@ class FakeOpenAIServer:
                 try:
                     self.end_headers()
                     self.wfile.write(data)
+                    self.wfile.flush()
                 except OSError:  # the client is gone (e.g. a test killed it)
                     return
+                request = getattr(server._current, "request", None)
+                if request is not None:
+                    request.answered = True
 
             def _never_finish(self) -> None:
                 """Send a body that never ends, a few bytes at a time, until the client leaves."""

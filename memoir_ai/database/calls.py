@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from memoir_ai.database import _payloads, reading
@@ -31,6 +31,7 @@ __all__ = [
     "CallTotals",
     "call_totals",
     "expand_chunk_references",
+    "forget_operation_calls",
     "list_llm_calls",
     "list_logged_calls",
     "logged_call",
@@ -163,6 +164,17 @@ def record_llm_calls(
     ]
     session.add_all(rows)
     return rows
+
+
+def forget_operation_calls(session: Session, operation_id: str) -> int:
+    """Remove the rows of ``operation_id`` written so far (in the caller's transaction); how many.
+
+    An ingestion logs each call as it completes (so a killed run's calls are
+    in the log); its final recording replaces those rows with the complete
+    set, so no call is logged twice.
+    """
+    result = session.execute(delete(LLMCall).where(LLMCall.operation_id == operation_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _packed(text: str | None, index: _payloads.ChunkIndex) -> str | None:

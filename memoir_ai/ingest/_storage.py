@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.calls import forget_operation_calls, record_llm_calls
 from memoir_ai.database.categories import (
     CategoryRow,
     NewCategory,
@@ -259,6 +259,7 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
         )
     # Stored: the answers kept while its calls completed are needed no more.
     forget_source(session, plan.source_id)
+    forget_operation_calls(session, plan.operation_id)  # logged as they completed: once
     record_llm_calls(
         session,
         plan.records,

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.calls import forget_operation_calls, record_llm_calls
 from memoir_ai.database.categories import ensure_category_limits
 from memoir_ai.database.chunks import source_chunks
 from memoir_ai.database.engine import DatabaseManager
@@ -204,7 +204,13 @@ class IngestPipeline:
                 raise SourceChangedError(source_id)
         chunks = await asyncio.to_thread(self._chunk, content, source_id)
         operation_id = uuid.uuid4().hex
-        keeper = IngestionKeeper(self.database, source_id, digest)
+        keeper = IngestionKeeper(
+            self.database,
+            source_id,
+            digest,
+            operation_id=operation_id,
+            keep_payloads=self.storage.keep_payloads,
+        )
         records: list[LLMCallRecord] = []
         texts = [chunk.content for chunk in chunks]
         title = source_title(content[text_start(content) :], request.title, request.file_name)
@@ -405,17 +411,18 @@ class IngestPipeline:
     ) -> None:
         """Audit the calls of an ingestion whose source is not stored (failed, or beaten)."""
 
-        def record() -> None:
-            self.database.run(
-                lambda session: record_llm_calls(
-                    session,
-                    records,
-                    source_id=source_id,
-                    operation_id=operation_id,
-                    keep_payloads=self.storage.keep_payloads,
-                ),
-                doing=f"recording the calls made for {source_id!r}",
+        def write(session: Session) -> None:
+            forget_operation_calls(session, operation_id)  # those logged as they completed
+            record_llm_calls(
+                session,
+                records,
+                source_id=source_id,
+                operation_id=operation_id,
+                keep_payloads=self.storage.keep_payloads,
             )
+
+        def record() -> None:
+            self.database.run(write, doing=f"recording the calls made for {source_id!r}")
 
         try:
             await self._in_thread(record)

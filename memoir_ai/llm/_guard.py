@@ -9,6 +9,11 @@ mode cannot use — text where an output-tool call was required (often the
 tool's JSON written as plain text, as small local models do when the server
 does not enforce ``tool_choice``), or prose where a JSON object was required —
 instead of letting pydantic-ai ask the same model the same way again.
+
+With a keeper on the meter (an ingestion's), every response is kept durably
+the moment it arrives, before pydantic-ai reads it, and a request whose
+response an interrupted run kept is answered from it without being sent (see
+:mod:`memoir_ai.llm.kept`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     from pydantic_ai.models import ModelRequestParameters
     from pydantic_ai.settings import ModelSettings
 
+    from memoir_ai.llm.kept import OutputKeeper
+
 __all__ = ["CallMeter", "GuardedModel", "WrongOutputForm", "current_meter", "metered"]
 
 
@@ -42,6 +49,10 @@ class CallMeter:
     output_tokens: int = 0
     names_sent_back: bool = False
     notes: list[str] = field(default_factory=list)
+    # Where each response is kept as it arrives (see memoir_ai.llm.kept), under the call's key.
+    keeper: OutputKeeper | None = None
+    key: str | None = None
+    purpose: str = ""
 
 
 class WrongOutputForm(Exception):
@@ -84,8 +95,13 @@ class GuardedModel(WrapperModel):
         """Send the request through the wrapped model; meter it; check the answer's form."""
         meter = _METER.get()
         if meter is not None:
-            meter.requests += 1
-        response = await self.wrapped.request(messages, model_settings, model_request_parameters)
+            meter.requests += 1  # paid once: now, or by the run that kept its response
+        response = await self._kept_response(meter)
+        if response is None:
+            response = await self.wrapped.request(
+                messages, model_settings, model_request_parameters
+            )
+            await self._keep(meter, response)
         if meter is not None:
             meter.input_tokens += response.usage.input_tokens
             meter.output_tokens += response.usage.output_tokens
@@ -94,6 +110,46 @@ class GuardedModel(WrapperModel):
                 if problem is not None:
                     raise WrongOutputForm(model_request_parameters.output_mode, problem)
         return response
+
+    async def _kept_response(self, meter: CallMeter | None) -> ModelResponse | None:
+        """The response a killed run kept for this request of the call, if any."""
+        if meter is None or meter.keeper is None or meter.key is None:
+            return None
+        from memoir_ai.llm.kept import response_key
+
+        kept = await meter.keeper.find_response(response_key(meter.key, meter.requests))
+        if kept is None:
+            return None
+        from pydantic_ai.messages import ModelMessagesTypeAdapter
+
+        try:
+            (response,) = ModelMessagesTypeAdapter.validate_json(kept.response_json)
+        except ValueError:
+            return None
+        if not isinstance(response, ModelResponse):
+            return None
+        meter.notes.append(
+            f"request {meter.requests} answered by the response an interrupted run received "
+            "(paid then, not sent again)"
+        )
+        return response
+
+    async def _keep(self, meter: CallMeter | None, response: ModelResponse) -> None:
+        """Keep ``response`` durably before anything reads it (see :mod:`memoir_ai.llm.kept`)."""
+        if meter is None or meter.keeper is None or meter.key is None:
+            return
+        from pydantic_ai.messages import ModelMessagesTypeAdapter
+
+        from memoir_ai.llm.kept import KeptResponse, response_key
+
+        kept = KeptResponse(
+            purpose=meter.purpose,
+            model=self.model_name,
+            response_json=ModelMessagesTypeAdapter.dump_json([response]).decode(),
+            input_tokens=response.usage.input_tokens,
+            output_tokens=response.usage.output_tokens,
+        )
+        await meter.keeper.keep_response(response_key(meter.key, meter.requests), kept)
 
 
 def wrong_form(response: ModelResponse, mode: str) -> str | None:

@@ -218,7 +218,7 @@ class AgentFactory:
             reused = await self._reuse(keeper, key, shape, prompt, max_tokens)
             if reused is not None:
                 return reused
-        meter = CallMeter()
+        meter = CallMeter(keeper=keeper, key=key, purpose=purpose.value)
         started_at = datetime.now(UTC)
         clock = time.perf_counter()
         mode = self.structured_output

@@ -19,6 +19,15 @@ refuses is asked again). Everything else, a full level's ``Literal`` of names
 included, is part of the identity. The version of memoir-ai is too, so that a
 reworded prompt is never answered by an old answer.
 
+A call's answer can be lost between its response's arrival and the typed
+answer being kept (pydantic-ai still validating it, another request of the
+same call still to make, the event loop busy with other calls): so each
+response is also kept as it arrives, under the call's key and the number of
+the request within the call (:func:`response_key`), before anything reads it.
+A re-run answers that request from the kept response without sending it, and
+the call goes on from there exactly as it did (a request that depends on an
+earlier response is identified by that response's number).
+
 The same identity can occur more than once in one ingestion (a chunk sent
 alone again after an unusable answer gets the same prompt): the keeper numbers
 occurrences, so the n-th such call of a re-run reuses the n-th answer, never
@@ -43,7 +52,14 @@ from memoir_ai.llm.schemas import LLMPurpose
 if TYPE_CHECKING:
     from memoir_ai.llm.records import LLMCallRecord
 
-__all__ = ["KeptAnswer", "OutputKeeper", "call_identity", "stable_inputs"]
+__all__ = [
+    "KeptAnswer",
+    "KeptResponse",
+    "OutputKeeper",
+    "call_identity",
+    "response_key",
+    "stable_inputs",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,22 @@ class KeptAnswer:
     input_tokens: int
     output_tokens: int
     kept_at: datetime
+
+
+@dataclass(frozen=True)
+class KeptResponse:
+    """One request's model response as it arrived (pydantic-ai's message JSON) and its usage."""
+
+    purpose: str
+    model: str
+    response_json: str
+    input_tokens: int
+    output_tokens: int
+
+
+def response_key(call_key: str, request: int) -> str:
+    """The key of the ``request``-th request (from 1) of the call kept under ``call_key``."""
+    return hashlib.sha256(f"{call_key}\nrequest {request}".encode()).hexdigest()
 
 
 class OutputKeeper(Protocol):
@@ -70,6 +102,14 @@ class OutputKeeper(Protocol):
 
     async def keep(self, key: str, output: BaseModel, record: LLMCallRecord) -> None:
         """Keep the answer of the completed call ``record`` under ``key``, durably."""
+        ...
+
+    async def find_response(self, key: str) -> KeptResponse | None:
+        """The model response kept under ``key`` (one request of a call), if any."""
+        ...
+
+    async def keep_response(self, key: str, response: KeptResponse) -> None:
+        """Keep one request's model response under ``key``, durably, before it is read."""
         ...
 
 

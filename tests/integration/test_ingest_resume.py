@@ -1,20 +1,25 @@
-"""A killed ``memoir ingest`` pays again only for the calls that had not completed.
+"""A killed ``memoir ingest`` pays again only for the requests it had not been answered.
 
 The model is a local OpenAI-compatible server that counts every request it
-receives (the measure: nothing the client says about itself). An uninterrupted
-run of one large file sets the count to beat. Then, for each point (about 25%,
-50% and 90% of the calls), a fresh database: the server holds the request at
-that point and every later one unanswered, the test waits until the answers
-sent before it are kept, kills the ``memoir ingest`` process with SIGKILL, and
-runs the same command again against an ordinary server. The two runs together
-may make at most the uninterrupted run's requests plus the ones in flight at
-the kill. Without kept answers the re-run pays for every call again and the
-check fails.
+receives and notes whether each answer was fully written (the measure:
+nothing the client says about itself). Every call takes two requests: the
+server's first answer does not fit the schema, so pydantic-ai asks again. An
+uninterrupted run of one large file, at concurrency 8, sets the count to beat.
 
-The server's answers depend on the whole request, tree view included, so the
-tree grows differently with the order in which concurrent calls finish; the
-whole-path mode makes one call per batch, so the uninterrupted count is the
-same on every run.
+Then, for each point (about 25%, 50% and 90% of the requests), a fresh
+database: from that point the server answers the first request of a call but
+holds its second one, until every call in progress waits on a held request
+(nothing the client can still do; known from the server alone), and the
+``memoir ingest`` process is killed with SIGKILL. The answers the client got
+for those calls were received but their calls never completed: a client that
+keeps only completed calls pays them again. The same command is run again
+against an ordinary server. The two runs together may make at most the
+uninterrupted run's requests plus those in flight at the kill (received, never
+answered); and ``llm_calls`` (plain SQL) holds every answered request once,
+with the tokens the server sent for it, the reused calls at 0 tokens.
+
+The whole-path mode makes one call per batch, so the uninterrupted count is
+the same on every run.
 """
 
 from __future__ import annotations
@@ -47,14 +52,23 @@ SETTINGS = {
     "MEMOIR_CHUNK_MIN_TOKENS": "40",
     "MEMOIR_CHUNK_MAX_TOKENS": "80",
     "MEMOIR_BATCH_SIZE": "3",
-    "MEMOIR_MAX_CONCURRENCY": "4",
+    "MEMOIR_MAX_CONCURRENCY": "8",
     "MEMOIR_PATH_ASSIGNMENT": "whole_path",
 }
+CONCURRENCY = 8
+USAGE = (42, 7)  # tokens in and out the server says each answer cost
 WAIT_SECONDS = 120  # a bound on waiting for the process, never a measure of speed
 
 
+def _second(body: dict[str, Any]) -> bool:
+    """The request asks again after an answer (it carries the model's earlier turn)."""
+    return any(message.get("role") == "assistant" for message in body.get("messages") or [])
+
+
 def answer(body: dict[str, Any]) -> Any:
-    """A valid answer for the request's schema; category names chosen by the request's hash."""
+    """An unusable first answer; then a valid one, category names chosen by the request's hash."""
+    if not _second(body):
+        return {"unusable": True}  # fails the schema: pydantic-ai asks again, same call
     value = answer_from_schema(request_schema(body) or {})
     if isinstance(value, dict) and value.get("chunks") and "path" in value["chunks"][0]:
         digest = hashlib.sha256(json.dumps(body.get("messages")).encode()).digest()
@@ -105,76 +119,97 @@ def _run(cwd: Path, url: str, server: FakeOpenAIServer, path: Path) -> int:
     return len(server.requests) - before
 
 
-def _scalar(url: str, sql: str) -> Any:
+def _row(url: str, sql: str) -> Any:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return connection.execute(text(sql)).scalar()
+            return connection.execute(text(sql)).one()
     finally:
         engine.dispose()
 
 
-def _wait_until_settled(url: str, server: FakeOpenAIServer, answered: int) -> None:
-    """Until every answer sent before the hold is kept and a request is held."""
+def _scalar(url: str, sql: str) -> Any:
+    return _row(url, sql)[0]
+
+
+def _wait_until_every_call_waits(server: FakeOpenAIServer, calls: int) -> None:
+    """Until each call not completed waits on a held request (at most ``CONCURRENCY``)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
-        if server.answered == answered and server.held >= 1:
-            try:
-                if _scalar(url, "SELECT COUNT(*) FROM kept_outputs") == answered:
-                    return
-            except Exception:  # noqa: BLE001 - the schema may not exist yet
-                pass
+        requests = list(server.requests)
+        completed = sum(r.answered and _second(r.body) for r in requests)
+        waiting = [r for r in requests if not r.answered]
+        held = waiting and all(_second(r.body) for r in waiting)
+        if held and len(waiting) == min(CONCURRENCY, calls - completed):
+            return
         time.sleep(0.05)
-    pytest.fail(f"the ingestion did not keep {answered} answers (server: {server.answered})")
+    pytest.fail(f"the calls in progress did not all reach the server ({len(server.requests)})")
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> int:
     """Requests of one run that nobody interrupts (a fresh SQLite database)."""
     folder = tmp_path_factory.mktemp("whole")
-    with FakeOpenAIServer(answer) as server:
+    with FakeOpenAIServer(answer, usage=USAGE) as server:
         return _run(folder, f"sqlite:///{folder / 'memoir.db'}", server, _large_file(folder))
 
 
 POINTS = [
     pytest.param(backend, share, id=f"{backend}-{int(share * 100)}%")
-    for backend, shares in (("sqlite", (0.25, 0.5, 0.9)), ("postgresql", (0.25, 0.5, 0.9)))
+    for backend, shares in (("sqlite", (0.25, 0.5, 0.9)), ("postgresql", (0.5,)), ("mysql", (0.5,)))
     for share in shares
-] + [pytest.param("mysql", 0.5, id="mysql-50%")]
+]
 
 
 @pytest.mark.parametrize(("backend", "share"), POINTS)
-def test_a_killed_ingest_pays_again_only_for_calls_not_completed(
+def test_a_killed_ingest_pays_again_only_for_requests_not_answered(
     database_url: str, tmp_path: Path, uninterrupted: int, share: float
 ) -> None:
     path = _large_file(tmp_path)
+    assert uninterrupted % 2 == 0  # two requests per call
+    calls = uninterrupted // 2
     hold_at = max(3, round(uninterrupted * share))
-    answered = hold_at - 1
-    with FakeOpenAIServer(answer, hold_from=hold_at) as server:
+    with FakeOpenAIServer(
+        answer, usage=USAGE, hold=lambda ordinal, body: ordinal >= hold_at and _second(body)
+    ) as server:
         process = _start(tmp_path, database_url, server, path)
         try:
-            _wait_until_settled(database_url, server, answered)
-            in_flight = server.held
-            first_run = len(server.requests)
+            _wait_until_every_call_waits(server, calls)
         finally:
             process.send_signal(signal.SIGKILL)
             process.communicate(timeout=WAIT_SECONDS)
-            server.release()
+        first = list(server.requests)
+        server.release()
     assert process.returncode == -signal.SIGKILL
     assert _scalar(database_url, "SELECT COUNT(*) FROM sources") == 0  # atomic: nothing stored
     assert _scalar(database_url, "SELECT COUNT(*) FROM chunks") == 0
+    in_flight = sum(not request.answered for request in first)
+    completed = sum(request.answered and _second(request.body) for request in first)
+    # Calls caught between their two requests: the answers a client must not pay again.
+    assert in_flight >= 1
+    assert sum(request.answered for request in first) == 2 * completed + in_flight
 
-    with FakeOpenAIServer(answer) as server:
+    with FakeOpenAIServer(answer, usage=USAGE) as server:
         second_run = _run(tmp_path, database_url, server, path)
 
-    assert first_run == answered + in_flight
-    assert first_run + second_run <= uninterrupted + in_flight
-    assert second_run >= uninterrupted - answered - in_flight  # what was left was paid for
+    assert len(first) + second_run <= uninterrupted + in_flight
+    answered = len(first) - in_flight + second_run  # the second run's were all answered
+    requests, tokens_in, tokens_out = _row(
+        database_url,
+        "SELECT SUM(requests), SUM(input_tokens), SUM(output_tokens) FROM llm_calls "
+        "WHERE outcome <> 'reused'",
+    )
+    # Every answered request is in the log once, with what the server said it cost.
+    assert (requests, tokens_in, tokens_out) == (
+        answered,
+        answered * USAGE[0],
+        answered * USAGE[1],
+    )
     reused = _scalar(
         database_url,
         "SELECT COUNT(*) FROM llm_calls WHERE outcome = 'reused' "
         "AND input_tokens = 0 AND output_tokens = 0 AND requests = 0",
     )
-    assert reused == answered  # the reused calls are in the log, 0 tokens paid
+    assert reused == completed  # the calls completed before the kill: logged twice, paid once
     assert _scalar(database_url, "SELECT COUNT(*) FROM sources") == 1
     assert _scalar(database_url, "SELECT COUNT(*) FROM kept_outputs") == 0  # gone once stored

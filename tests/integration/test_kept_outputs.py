@@ -30,6 +30,9 @@ SETTINGS: dict[str, Any] = {
     "max_concurrency": 1,
 }
 
+ANSWERS = "SELECT COUNT(*) FROM kept_outputs WHERE structured_output <> 'response'"
+RESPONSES = "SELECT COUNT(*) FROM kept_outputs WHERE structured_output = 'response'"
+
 
 class FailsAfter(RecordingModel):
     """The offline model, answering ``limit`` requests and refusing (HTTP 400) every later one."""
@@ -65,7 +68,9 @@ def test_a_failed_ingestion_is_resumed_from_its_kept_answers(database_url: str) 
     with memoir, pytest.raises(ClassificationError):
         memoir.ingest_text_sync(TEXT, "moon")
     paid = len(failing.exchanges)
-    assert _scalar(database_url, "SELECT COUNT(*) FROM kept_outputs") == paid
+    assert _scalar(database_url, ANSWERS) == paid
+    assert _scalar(database_url, RESPONSES) == paid  # each response too, as it arrived
+    assert _scalar(database_url, "SELECT COUNT(*) FROM llm_calls WHERE outcome = 'ok'") == paid
     assert _scalar(database_url, "SELECT COUNT(*) FROM sources") == 0
 
     resumed = FailsAfter(None)
@@ -90,8 +95,8 @@ def test_vacuum_removes_what_nobody_will_reuse(database_url: str) -> None:
     with MemoirAI(database_url=database_url, llm=failing.model("fake"), **SETTINGS) as memoir:
         with pytest.raises(ClassificationError):
             memoir.ingest_text_sync(TEXT, "moon")
+        assert _scalar(database_url, ANSWERS) == 2
         kept = _scalar(database_url, "SELECT COUNT(*) FROM kept_outputs")
-        assert kept == 2
         recent = memoir.vacuum()  # 7 days: a recent interruption keeps its answers
         assert (recent.removed, recent.left) == (0, kept)
         everything = memoir.vacuum(older_than_days=0)
