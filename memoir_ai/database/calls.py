@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -25,6 +25,9 @@ from memoir_ai.database.models import Chunk, LLMCall
 from memoir_ai.database.reading import CallRow
 from memoir_ai.errors import DatabaseError
 from memoir_ai.results import CallTotals, LoggedCall, LoggedCallDetail
+
+if TYPE_CHECKING:
+    from memoir_ai.database.engine import DatabaseManager
 
 __all__ = [
     "CallToRecord",
@@ -37,6 +40,7 @@ __all__ = [
     "logged_call",
     "load_call_detail",
     "record_llm_calls",
+    "record_operation_calls",
 ]
 
 
@@ -164,6 +168,44 @@ def record_llm_calls(
     ]
     session.add_all(rows)
     return rows
+
+
+def record_operation_calls(
+    database: DatabaseManager,
+    records: Sequence[CallToRecord],
+    *,
+    doing: str,
+    operation_id: str | None,
+    source_id: str | None = None,
+    keep_payloads: bool = True,
+    replacing: bool = False,
+) -> None:
+    """Write an operation's calls to the audit log in a transaction of their own.
+
+    The one way a query, tidy, the evaluation baseline, a helper and an
+    unstored ingestion record their calls (``doing`` names the work in an
+    error). With ``replacing``, the rows ``operation_id`` logged as its calls
+    completed are replaced by ``records`` (see :func:`forget_operation_calls`).
+    Nothing is written when there are no records.
+
+    Raises:
+        DatabaseError: the write failed.
+    """
+    if not records:
+        return
+
+    def write(session: Session) -> None:
+        if replacing and operation_id is not None:
+            forget_operation_calls(session, operation_id)
+        record_llm_calls(
+            session,
+            records,
+            source_id=source_id,
+            operation_id=operation_id,
+            keep_payloads=keep_payloads,
+        )
+
+    database.run(write, doing=doing)
 
 
 def forget_operation_calls(session: Session, operation_id: str) -> int:

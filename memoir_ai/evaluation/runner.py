@@ -282,16 +282,14 @@ def _answered(
 
 def _record(memoir: MemoirAI, records: Sequence[LLMCallRecord], operation_id: str | None) -> None:
     """Write the baseline's calls to the audit log, as a query writes its own."""
-    from memoir_ai.database.calls import record_llm_calls
+    from memoir_ai.database.calls import record_operation_calls
 
-    memoir.database.run(
-        lambda session: record_llm_calls(
-            session,
-            records,
-            operation_id=operation_id,
-            keep_payloads=memoir.config.record_llm_payloads,
-        ),
+    record_operation_calls(
+        memoir.database,
+        records,
         doing="recording the calls of the BM25 baseline",
+        operation_id=operation_id,
+        keep_payloads=memoir.config.record_llm_payloads,
     )
 
 

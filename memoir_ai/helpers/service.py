@@ -416,13 +416,14 @@ class ContextualHelperService:
     def _audit(
         self, records: Sequence[LLMCallRecord], source_id: str, operation_id: str | None
     ) -> None:
-        from memoir_ai.database.calls import record_llm_calls
+        from memoir_ai.database.calls import record_operation_calls
 
-        self.database.run(
-            lambda session: record_llm_calls(
-                session, records, source_id=source_id, operation_id=operation_id
-            ),
+        record_operation_calls(
+            self.database,
+            records,
             doing=f"recording the calls made for {source_id!r}",
+            operation_id=operation_id,
+            source_id=source_id,
         )
 
 

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database.calls import forget_operation_calls, record_llm_calls
+from memoir_ai.database.calls import record_operation_calls
 from memoir_ai.database.categories import ensure_category_limits
 from memoir_ai.database.chunks import source_chunks
 from memoir_ai.database.engine import DatabaseManager
@@ -411,18 +411,16 @@ class IngestPipeline:
     ) -> None:
         """Audit the calls of an ingestion whose source is not stored (failed, or beaten)."""
 
-        def write(session: Session) -> None:
-            forget_operation_calls(session, operation_id)  # those logged as they completed
-            record_llm_calls(
-                session,
-                records,
-                source_id=source_id,
-                operation_id=operation_id,
-                keep_payloads=self.storage.keep_payloads,
-            )
-
         def record() -> None:
-            self.database.run(write, doing=f"recording the calls made for {source_id!r}")
+            record_operation_calls(
+                self.database,
+                records,
+                doing=f"recording the calls made for {source_id!r}",
+                operation_id=operation_id,
+                source_id=source_id,
+                keep_payloads=self.storage.keep_payloads,
+                replacing=True,  # the rows logged as the calls completed
+            )
 
         try:
             await self._in_thread(record)

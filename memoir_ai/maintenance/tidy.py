@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from memoir_ai.config import MemoirAIConfig
 from memoir_ai.database import changes as sql
-from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.calls import record_operation_calls
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.models import Chunk
 from memoir_ai.errors import CategoryNotFoundError, TreeChangeError
@@ -162,16 +162,12 @@ class TidyPlanner:
         return await self.agents.call(curation_output(names), prompt, LLMPurpose.CURATE)
 
     def _log_calls(self, records: Sequence[LLMCallRecord], operation_id: str) -> None:
-        if not records:
-            return
-        self.database.run(
-            lambda session: record_llm_calls(
-                session,
-                records,
-                operation_id=operation_id,
-                keep_payloads=self.config.record_llm_payloads,
-            ),
+        record_operation_calls(
+            self.database,
+            records,
             doing="recording the calls of tidy",
+            operation_id=operation_id,
+            keep_payloads=self.config.record_llm_payloads,
         )
 
 

@@ -19,6 +19,7 @@ No database transaction is open while a model is called.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from memoir_ai.config import MemoirAIConfig
-from memoir_ai.database.calls import record_llm_calls
+from memoir_ai.database.calls import record_operation_calls
 from memoir_ai.database.engine import DatabaseManager
 from memoir_ai.database.helpers import helpers_of_sources
 from memoir_ai.errors import DatabaseError, QueryError, ValidationError
@@ -358,20 +359,17 @@ class QueryPipeline:
     ) -> None:
         if not calls:
             return
-
-        def write() -> None:
-            self.database.run(
-                lambda session: record_llm_calls(
-                    session,
+        try:
+            await self._in_thread(
+                functools.partial(
+                    record_operation_calls,
+                    self.database,
                     [record for record, _ in calls],
+                    doing="recording the calls of a query",
                     operation_id=operation_id,
                     keep_payloads=self.config.record_llm_payloads,
-                ),
-                doing="recording the calls of a query",
+                )
             )
-
-        try:
-            await self._in_thread(write)
         except DatabaseError as exc:
             if not failed:
                 raise
