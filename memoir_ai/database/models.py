@@ -427,6 +427,9 @@ class LLMCall(Base):
 class KeptOutput(Base):
     """A completed model call's typed answer, kept until its source is stored (revision 0007).
 
+    A row whose ``structured_output`` is ``response`` holds one request's model
+    response instead, kept as it arrived (see :mod:`memoir_ai.llm.kept`).
+
     ``key`` is the hash of what determined the call (see
     :func:`memoir_ai.llm.kept.call_key`); a re-run of an interrupted ingestion
     reuses the answer instead of paying for the call again.
