@@ -34,6 +34,7 @@ __all__ = [
     "CallTotals",
     "call_totals",
     "expand_chunk_references",
+    "refer_to_stored_chunks",
     "forget_operation_calls",
     "list_llm_calls",
     "list_logged_calls",
@@ -283,6 +284,40 @@ def expand_chunk_references(session: Session, source_id: str) -> int:
                 _full_text(call, "response", call.response_text, texts)
             )
             rewritten += 1
+    session.flush()
+    return rewritten
+
+
+def refer_to_stored_chunks(
+    session: Session, source_id: str, stored_chunks: Mapping[str, int], *, operation_id: str
+) -> int:
+    """Let the earlier runs' calls of ``source_id`` quote its chunks just stored by reference.
+
+    A run killed before its source was stored logged its calls with their
+    payloads compressed (the chunks did not exist yet); once the source is
+    stored, in the same transaction, they keep references instead, as the
+    storing run's own calls do. The rows of ``operation_id`` (the storing
+    run's) are left alone. Returns how many payloads were rewritten.
+
+    Raises:
+        DatabaseError: a payload cannot be read back (altered outside memoir-ai).
+    """
+    index = _payloads.ChunkIndex(stored_chunks)
+    if not index:
+        return 0
+    statement = select(LLMCall).where(
+        LLMCall.source_id == source_id, LLMCall.operation_id != operation_id
+    )
+    rewritten = 0
+    for call in session.scalars(statement):
+        for name in ("request_text", "response_text"):
+            stored = getattr(call, name)
+            if stored is None or _payloads.references_chunks(stored):
+                continue
+            packed = _payloads.pack(_full_text(call, name, stored, {}), index)
+            if packed != stored:
+                setattr(call, name, packed)
+                rewritten += 1
     session.flush()
     return rewritten
 

@@ -20,7 +20,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from memoir_ai.database.calls import forget_operation_calls, record_llm_calls
+from memoir_ai.database.calls import (
+    forget_operation_calls,
+    record_llm_calls,
+    refer_to_stored_chunks,
+)
 from memoir_ai.database.categories import (
     CategoryRow,
     NewCategory,
@@ -260,14 +264,19 @@ def write_plan(session: Session, plan: Plan, settings: StorageSettings) -> Writt
     # Stored: the answers kept while its calls completed are needed no more.
     forget_source(session, plan.source_id)
     forget_operation_calls(session, plan.operation_id)  # logged as they completed: once
+    stored_chunks = dict(zip((chunk.content for chunk in plan.chunks), chunk_ids, strict=True))
     record_llm_calls(
         session,
         plan.records,
         source_id=plan.source_id,
         operation_id=plan.operation_id,
         keep_payloads=settings.keep_payloads,
-        stored_chunks=dict(zip((chunk.content for chunk in plan.chunks), chunk_ids, strict=True)),
+        stored_chunks=stored_chunks,
     )
+    if status == "created":  # the calls of runs killed before it was stored: kept small
+        refer_to_stored_chunks(
+            session, plan.source_id, stored_chunks, operation_id=plan.operation_id
+        )
     chunks = [
         IngestedChunk(
             id=chunk_id,
