@@ -152,11 +152,21 @@ def db_status(ctx: typer.Context) -> bool:
     from memoir_ai.cli.db import print_valid_status
 
     url = _database_url(ctx)
+    if url is None or not _rendered_alike(url):
+        return False
     found = _read(ctx, lambda reader: reader.row_counts())
-    if found is None or url is None:
+    if found is None:
         return False
     print_valid_status(url, found)
     return True
+
+
+def _rendered_alike(url: str) -> bool:
+    """Whether SQLAlchemy prints ``url`` as given: its path needs no %-quoting (``%28`` …)."""
+    from urllib.parse import quote
+
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return quote(path, safe=" +/") == path
 
 
 def _read(ctx: typer.Context, work: Callable[[LeanReader], Read]) -> Read | None:

@@ -73,7 +73,8 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *footer: 
     cells = [*headers, *(cell for row in rows for cell in row), *footer]
     widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
     fits = sum(widths) + 3 * len(widths) + 1 <= _PIPE_WIDTH
-    if fits and all(cell == cell.strip() for cell in cells) and plain_lines(*cells):
+    utf8 = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") == "utf8"
+    if utf8 and fits and all(cell == cell.strip() for cell in cells) and plain_lines(*cells):
 
         def line(left: str, fill: str, middle: str, right: str) -> str:
             return left + middle.join(fill * (width + 2) for width in widths) + right
@@ -89,10 +90,12 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], *footer: 
 
         typer.echo("\n".join(lines))
         return
+    from rich.text import Text
+
     out = table_console()
     table = new_table(*headers)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # data, never markup: '[x]' stays as it is
     out.print(table)
     for text in footer:
         out.print(text)

@@ -56,19 +56,20 @@ class LeanReader:
             raise LeanUnavailable(f"{path} is not a readable file")
         flags = "mode=ro&immutable=1" if _read_only_file_system(path) else "mode=ro"
         try:
+            # timeout=0: a locked file falls back at once to the full path, which waits.
             self._connection = sqlite3.connect(
-                f"file:{quote(str(path.resolve()))}?{flags}", uri=True
+                f"file:{quote(str(path.resolve()))}?{flags}", uri=True, timeout=0
             )
         except sqlite3.Error as error:
             raise LeanUnavailable(str(error)) from error
         try:
-            revision = self._one(reading.VERSION)
+            revisions = self.rows(reading.VERSION)
         except LeanUnavailable:
             self.close()
             raise
-        if revision is None or revision[0] != HEAD_REVISION:
+        if revisions != [(HEAD_REVISION,)]:  # several rows: the full path says what is wrong
             self.close()
-            raise LeanUnavailable(f"the schema is at {revision!r}, not {HEAD_REVISION}")
+            raise LeanUnavailable(f"the schema records {revisions!r}, not {HEAD_REVISION}")
 
     def __enter__(self) -> LeanReader:
         """The reader itself."""
@@ -91,7 +92,7 @@ class LeanReader:
         try:
             cursor = self._connection.execute(read.sql, parameters)
             found = cursor.fetchall()
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OverflowError, UnicodeError) as error:  # the full path words it
             raise LeanUnavailable(str(error)) from error
         if not (read.timestamps or read.documents):
             return found

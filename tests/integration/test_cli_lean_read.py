@@ -244,3 +244,33 @@ def test_the_schema_digest_is_the_one_the_migrations_create(tmp_path: Path) -> N
     with sqlite3.connect(path) as connection:
         digest = schema_digest(connection)
     assert digest == SCHEMA_DIGEST, f"a new revision? set SCHEMA_DIGEST = {digest!r}"
+
+
+def test_two_recorded_revisions_get_the_full_paths_refusal(corrected: Path, tmp_path: Path) -> None:
+    doubled = tmp_path / "doubled.db"
+    shutil.copy(corrected, doubled)
+    with sqlite3.connect(doubled) as connection:
+        connection.execute("INSERT INTO memoir_alembic_version VALUES ('0007')")
+    given, forced = _both(f"sqlite:///{doubled}", ["db", "status"])
+    assert given == forced
+    assert given[0] == 1 and "several revisions" in given[2]  # type: ignore[index]
+
+
+def test_a_path_sqlalchemy_quotes_is_printed_as_the_full_path_prints_it(
+    corrected: Path, tmp_path: Path
+) -> None:
+    odd = tmp_path / "memoir (copy) é.db"
+    shutil.copy(corrected, odd)
+    given, forced = _both(f"sqlite:///{odd}", ["db", "status"])
+    assert given == forced
+    assert "%28copy%29" in given[1]  # type: ignore[index]
+
+
+def test_ids_that_look_like_markup_are_shown_as_they_are(tmp_path: Path) -> None:
+    path = tmp_path / "markup.db"
+    odd_id = "texts/[bold]x[-bold].txt"
+    with MemoirAI(database_url=f"sqlite:///{path}") as memoir:
+        memoir.ingest_text_sync((SAMPLES / "astronomy" / "moon-phases.md").read_text(), odd_id)
+    lean = _lean(path, ["sources"])
+    assert odd_id in lean.stdout, lean.stdout
+    assert lean.stdout == _in_process(f"sqlite:///{path}", ["sources"], **FULL_PATH).stdout
