@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BrowsingMethods"]
 
+_LARGEST_ID = 2**63 - 1  # the largest value a BIGINT (and SQLite's INTEGER) holds
+
 logger = logging.getLogger("memoir_ai.memoir")
 
 
@@ -136,8 +138,12 @@ class BrowsingMethods:
         from memoir_ai.database.chunks import get_chunk
 
         self._memory.open_for_reading()
-        chunk = self.database.run(
-            lambda session: get_chunk(session, chunk_id), doing=f"reading chunk {chunk_id}"
+        chunk = (
+            self.database.run(
+                lambda session: get_chunk(session, chunk_id), doing=f"reading chunk {chunk_id}"
+            )
+            if 0 < chunk_id <= _LARGEST_ID  # beyond what an id column holds: none has it
+            else None
         )
         if chunk is None:
             raise NotFoundError(
@@ -226,6 +232,8 @@ class BrowsingMethods:
                 f"limit must be a positive number of calls, got {limit}.",
                 remedy="pass a limit of 1 or more, or None for every call.",
             )
+        if limit is not None and limit > _LARGEST_ID:
+            limit = None  # more calls than a table can hold: every call
         self._memory.open_for_reading()
         return self.database.run(
             lambda session: list_logged_calls(session, source_id=source_id, limit=limit),

@@ -274,3 +274,12 @@ def test_ids_that_look_like_markup_are_shown_as_they_are(tmp_path: Path) -> None
     lean = _lean(path, ["sources"])
     assert odd_id in lean.stdout, lean.stdout
     assert lean.stdout == _in_process(f"sqlite:///{path}", ["sources"], **FULL_PATH).stdout
+
+
+def test_numbers_beyond_an_id_column_are_answered_not_crashed_on(corrected: Path) -> None:
+    url = f"sqlite:///{corrected}"
+    given, forced = _both(url, ["show", "99999999999999999999"])
+    assert given == forced
+    assert given[0] == 1 and "There is no chunk with id 99999999999999999999" in given[2]  # type: ignore[index]
+    given, forced = _both(url, ["log", "--limit", "99999999999999999999"])
+    assert given == forced and given[0] == 0  # type: ignore[index]
