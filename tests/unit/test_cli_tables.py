@@ -1,4 +1,8 @@
-"""The CLI's tables written without rich are, byte for byte, what rich prints on a pipe."""
+"""The CLI's tables written without rich are, byte for byte, what rich prints on a pipe.
+
+Cells are data: rich is given them as plain ``Text``, so ``[draft]`` or
+``:smile:`` in a file name is shown as it is, never read as markup or an emoji code.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import io
 import pytest
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from memoir_ai.cli._tables import print_table
 
@@ -30,7 +35,7 @@ def _rich(rows: list[tuple[str, ...]], footer: str) -> str:
     for header in HEADERS:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     console.print(table)
     console.print(footer)
     return out.getvalue()
@@ -41,4 +46,7 @@ def test_a_table_reads_as_rich_prints_it(
     rows: list[tuple[str, ...]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     print_table(HEADERS, rows, "2 source(s), 3 chunk(s).")
-    assert capsys.readouterr().out == _rich(rows, "2 source(s), 3 chunk(s).")
+    printed = capsys.readouterr().out
+    assert printed == _rich(rows, "2 source(s), 3 chunk(s).")
+    for row in rows:
+        assert all(cell.strip()[:80] in printed for cell in row if "\t" not in cell)
